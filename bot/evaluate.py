@@ -1,0 +1,246 @@
+"""``qabot eval``: measure the answerer on question-answering data, beside a plain baseline.
+
+Articles go through the same path as ``qabot add`` (``Engine.add_source`` on a JSONL
+file) into a fresh temporary store; every question, or a seeded sample, is then asked.
+With ``--holdout-fraction F`` whole articles are left out of the index until about a
+fraction F of the sampled questions have no answer in it. Scores use SQuAD's answer
+normalization (``index.metrics``). "First sentence" means the reply's best-ranked
+sentence (the answer sentence), wherever reading order puts it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from bot.baseline import Baseline
+from bot.engine import Engine, EngineSettings
+from index.metrics import contains, exact_match, f1, percentile
+from index.models import Answer
+
+RECALL_AT = (1, 5, 20)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    article_id: str
+    question: str
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one pipeline did with one question."""
+
+    passages: list[str]
+    reply: list[str]
+    best: str | None
+    answered: bool
+    short_answer: str | None
+    ms: float
+    ranked_best: str | None = None
+
+
+@dataclass(slots=True)
+class Tally:
+    """Running sums for one pipeline over the answerable and unanswerable questions."""
+
+    has_short: bool = True
+    rows: list[tuple[Question, Outcome]] = field(default_factory=list)
+    unanswerable: list[Outcome] = field(default_factory=list)
+
+    def report(self, passages: int, holdout: bool) -> dict[str, Any]:
+        n = len(self.rows) or 1
+        out: dict[str, Any] = {}
+        for k in RECALL_AT:
+            hit = sum(any(contains(p, q.answers) for p in o.passages[:k]) for q, o in self.rows)
+            out[f"answer_recall@{k}"] = hit / n
+        out["sentence_acc@1"] = sum(
+            o.best is not None and contains(o.best, q.answers) for q, o in self.rows
+        ) / n
+        out["reply_acc"] = sum(
+            any(contains(s, q.answers) for s in o.reply) for q, o in self.rows
+        ) / n
+        if self.has_short:
+            out["short_answer_em"] = sum(
+                exact_match(o.short_answer or "", q.answers) for q, o in self.rows
+            ) / n
+            out["short_answer_f1"] = sum(f1(o.short_answer or "", q.answers) for q, o in self.rows) / n
+        else:
+            out["short_answer_em"] = out["short_answer_f1"] = None
+        out["answered_rate"] = sum(o.answered for _, o in self.rows) / n
+        words = [sum(len(s.split()) for s in o.reply) for _, o in self.rows if o.answered]
+        out["mean_reply_words"] = sum(words) / len(words) if words else 0.0
+        times = [o.ms for _, o in self.rows] + [o.ms for o in self.unanswerable]
+        out["p50_ms"] = percentile(times, 50)
+        out["p95_ms"] = percentile(times, 95)
+        if holdout:
+            out["abstain_unanswerable"] = sum(not o.answered for o in self.unanswerable) / (
+                len(self.unanswerable) or 1
+            )
+            out["sentence_acc@1_if_always_answering"] = sum(
+                o.ranked_best is not None and contains(o.ranked_best, q.answers)
+                for q, o in self.rows
+            ) / n
+        out["questions"] = len(self.rows) + len(self.unanswerable)
+        if holdout:
+            out["answerable"] = len(self.rows)
+            out["unanswerable"] = len(self.unanswerable)
+        out["passages"] = passages
+        return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
+
+    def add(self, question: Question, outcome: Outcome, answerable: bool) -> None:
+        if answerable:
+            self.rows.append((question, outcome))
+        else:
+            self.unanswerable.append(outcome)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--articles", required=True, type=Path, help="articles JSONL")
+    parser.add_argument("--questions", required=True, type=Path, help="questions JSONL")
+    parser.add_argument("--sample", type=int, default=None, help="ask a seeded sample of N")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sample and holdout")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--baseline", action="store_true", help="also run plain rank-bm25")
+    parser.add_argument(
+        "--holdout-fraction",
+        type=float,
+        default=0.0,
+        help="leave out the articles of about this fraction of the questions",
+    )
+
+
+def load_jsonl(path: Path) -> list[dict[str, Any]]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def load_questions(path: Path) -> list[Question]:
+    return [
+        Question(str(r["id"]), str(r["article_id"]), str(r["question"]), tuple(r["answers"]))
+        for r in load_jsonl(path)
+    ]
+
+
+def sample(questions: Sequence[Question], n: int | None, seed: int) -> list[Question]:
+    """A seeded sample of ``n`` questions (all when ``n`` is None or too large), in file order."""
+    if n is None or n >= len(questions):
+        return list(questions)
+    picked = sorted(random.Random(seed).sample(range(len(questions)), n))
+    return [questions[i] for i in picked]
+
+
+def holdout(
+    questions: Sequence[Question], article_ids: Sequence[str], fraction: float, seed: int
+) -> set[str]:
+    """Articles to leave out, shuffled by seed, until about ``fraction`` of the questions are theirs."""
+    if fraction <= 0:
+        return set()
+    per_article: dict[str, int] = {}
+    for q in questions:
+        per_article[q.article_id] = per_article.get(q.article_id, 0) + 1
+    order = sorted(article_ids)
+    random.Random(seed + 1).shuffle(order)
+    target = fraction * len(questions)
+    out: set[str] = set()
+    covered = 0
+    for a in order:
+        if covered >= target:
+            break
+        if per_article.get(a):
+            out.add(a)
+            covered += per_article[a]
+    return out
+
+
+def answer_outcome(answer: Answer, passages: list[str]) -> Outcome:
+    quotes = answer.quotes if answer.answered else ()
+    best = max(quotes, key=lambda q: q.score).text if quotes else None
+    ranked = best
+    if ranked is None and answer.more:
+        ranked = answer.more[0].text
+    return Outcome(
+        passages=passages,
+        reply=[q.text for q in quotes],
+        best=best,
+        answered=answer.answered,
+        short_answer=answer.short_answer if answer.answered else None,
+        ms=answer.took_ms,
+        ranked_best=ranked,
+    )
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    articles = load_jsonl(args.articles)
+    questions = sample(load_questions(args.questions), args.sample, args.seed)
+    left_out = holdout(questions, [str(a["id"]) for a in articles], args.holdout_fraction, args.seed)
+    kept = [a for a in articles if str(a["id"]) not in left_out]
+    holding = args.holdout_fraction > 0
+    ours, base = Tally(), Tally(has_short=False)
+    with tempfile.TemporaryDirectory(prefix="qabot-eval-") as tmp:
+        source = Path(tmp) / "articles.jsonl"
+        with open(source, "w", encoding="utf-8") as f:
+            for a in kept:
+                f.write(json.dumps(a, ensure_ascii=False) + "\n")
+        started = time.perf_counter()
+        engine = await Engine.open(Path(tmp) / "eval.db", EngineSettings(), progress=True)
+        try:
+            outcomes = await engine.add_source(str(source), "eval")
+            failed = [o for o in outcomes if o.error]
+            if failed:
+                print(f"{len(failed)} articles failed, e.g. {failed[0].error}", file=sys.stderr)
+            print(f"indexed {len(kept)} articles in {time.perf_counter() - started:.1f}s",
+                  file=sys.stderr)
+            passages = (await engine.stats()).passages
+            baseline = Baseline([str(a["text"]) for a in kept]) if args.baseline else None
+            for q in tqdm(questions, desc="asking", unit=" q", file=sys.stderr):
+                answerable = q.article_id not in left_out
+                answer = await engine.ask(q.question)
+                hits = await engine.search(q.question, max(RECALL_AT))
+                ours.add(q, answer_outcome(answer, [h.text for h in hits]), answerable)
+                if baseline is not None:
+                    t0 = time.perf_counter()
+                    r = baseline.ask(q.question, max(RECALL_AT))
+                    ms = (time.perf_counter() - t0) * 1000
+                    best = r.sentences[0] if r.sentences else None
+                    out = Outcome(r.passages, r.sentences, best, bool(best), None, ms, best)
+                    base.add(q, out, answerable)
+        finally:
+            await engine.close()
+    report = ours.report(passages, holding)
+    if baseline is not None:
+        report["baseline"] = base.report(len(baseline), holding)
+    return report
+
+
+def main(args: argparse.Namespace) -> int:
+    report = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        width = max(map(len, report))
+        base = report.get("baseline", {})
+        for key, value in report.items():
+            if key != "baseline":
+                extra = f"   baseline {base[key]}" if key in base else ""
+                print(f"{key:<{width}}  {value}{extra}")
+    return 0
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(prog="qabot eval")
+    add_arguments(p)
+    raise SystemExit(main(p.parse_args()))

@@ -1,0 +1,126 @@
+"""``qabot serve``: run the Telegram bot by long polling, or behind a webhook.
+
+The event loop is ours (not ``run_polling``'s), so that the engine is opened before the bot
+starts and closed after it stops, and SIGINT/SIGTERM stop both cleanly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from telegram.error import InvalidToken, TelegramError
+
+from bot.engine import Engine
+from bot.settings import Settings, SettingsError
+from bot.telegram import build_application
+
+log = logging.getLogger("qabot.serve")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help="receive updates by webhook at this public https URL (default: long polling)",
+    )
+    parser.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        default=None,
+        help="where the webhook server listens (default: 127.0.0.1:8443)",
+    )
+    parser.add_argument(
+        "--secret-token",
+        metavar="TOKEN",
+        help="webhook secret Telegram sends in X-Telegram-Bot-Api-Secret-Token",
+    )
+    parser.add_argument(
+        "--bot-api-url",
+        metavar="URL",
+        help="a self-hosted Bot API server (default: $TELEGRAM_BOT_API_URL or Telegram's)",
+    )
+    parser.add_argument("--config", type=Path, metavar="FILE", help="a TOML settings file")
+    parser.add_argument(
+        "--admins", metavar="IDS", help="admin user ids, comma-separated (default: $QABOT_ADMINS)"
+    )
+    parser.add_argument(
+        "--verbose", "-v", action="store_true", help="log every update handled (not the token)"
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    """Read the settings, then serve until interrupted; 2 for a configuration error."""
+    try:
+        settings = Settings.from_env(args.config).with_options(
+            admins=args.admins,
+            bot_api_url=args.bot_api_url,
+            webhook_url=args.webhook_url,
+            listen=args.listen,
+            secret_token=args.secret_token,
+            db=getattr(args, "db", None),
+        )
+    except SettingsError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return asyncio.run(serve(settings))
+    except InvalidToken:
+        print("error: Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
+    """Open the engine, run the bot until ``stop`` is set or a signal arrives, close both."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    engine = await Engine.open(settings.db)
+    try:
+        app = build_application(settings, engine)
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            if settings.webhook_url:
+                host, port = settings.listen
+                await app.updater.start_webhook(
+                    listen=host,
+                    port=port,
+                    url_path=urlsplit(settings.webhook_url).path.lstrip("/"),
+                    webhook_url=settings.webhook_url,
+                    secret_token=settings.secret_token,
+                )
+                log.info("answering by webhook, listening on %s:%d", host, port)
+            else:
+                await app.updater.start_polling(timeout=20, bootstrap_retries=-1)
+                log.info("answering as @%s by long polling", app.bot.username)
+            count = await engine.store.count_articles()
+            log.info("%d articles; %d admins; Ctrl-C to stop", count, len(settings.admins))
+            await stop.wait()
+            log.info("stopping")
+            await app.updater.stop()
+            await app.stop()
+    except TelegramError as e:
+        if isinstance(e, InvalidToken):
+            raise
+        print(f"error: cannot reach the Bot API: {e}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.close()
+    return 0

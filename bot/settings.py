@@ -1,0 +1,171 @@
+"""The Telegram bot's settings: environment variables over an optional TOML file.
+
+Environment: ``TELEGRAM_BOT_TOKEN`` (required), ``QABOT_ADMINS`` (comma-separated user ids),
+``QABOT_DB``, ``TELEGRAM_BOT_API_URL`` and ``QABOT_QUESTIONS_PER_MINUTE``. The TOML file takes
+the same settings in lower case without prefix (``token``, ``admins``, ``db``,
+``bot_api_url``, ``questions_per_minute``, ``webhook_url``, ``listen``, ``secret_token``),
+optionally inside a ``[telegram]`` table. The token is never part of a repr or a message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from corpus.errors import QabotError
+
+TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class SettingsError(QabotError):
+    """The bot cannot start with this configuration; the message says what to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str = field(repr=False)
+    admins: frozenset[int] = frozenset()
+    db: Path | None = None
+    bot_api_url: str | None = None
+    questions_per_minute: int = 12
+    webhook_url: str | None = None
+    listen: tuple[str, int] = ("127.0.0.1", 8443)
+    secret_token: str | None = field(default=None, repr=False)
+    max_upload_bytes: int = 20 * 1024 * 1024
+
+    @classmethod
+    def from_env(
+        cls, config_path: Path | None = None, env: Mapping[str, str] | None = None
+    ) -> Settings:
+        """Read the TOML file if given, then let the environment override it."""
+        env = os.environ if env is None else env
+        conf = _read_toml(config_path) if config_path is not None else {}
+        token = env.get("TELEGRAM_BOT_TOKEN") or conf.get("token")
+        admins = env.get("QABOT_ADMINS") or conf.get("admins")
+        db = env.get("QABOT_DB") or conf.get("db")
+        api = env.get("TELEGRAM_BOT_API_URL") or conf.get("bot_api_url")
+        rate = env.get("QABOT_QUESTIONS_PER_MINUTE") or conf.get("questions_per_minute")
+        settings = cls(
+            token=check_token(token),
+            admins=parse_admins(admins),
+            db=Path(str(db)).expanduser() if db else None,
+            bot_api_url=check_url(str(api), "bot API URL") if api else None,
+            questions_per_minute=_positive_int(rate, "questions_per_minute", 12),
+        )
+        return settings.with_options(
+            webhook_url=conf.get("webhook_url"),
+            listen=conf.get("listen"),
+            secret_token=conf.get("secret_token"),
+        )
+
+    def with_options(
+        self,
+        *,
+        admins: str | None = None,
+        bot_api_url: str | None = None,
+        webhook_url: str | None = None,
+        listen: str | None = None,
+        secret_token: str | None = None,
+        db: Path | None = None,
+    ) -> Settings:
+        """Apply command-line options; ``None`` keeps the current value."""
+        changes: dict[str, Any] = {}
+        if admins is not None:
+            changes["admins"] = parse_admins(admins)
+        if bot_api_url is not None:
+            changes["bot_api_url"] = check_url(bot_api_url, "bot API URL")
+        if webhook_url is not None:
+            changes["webhook_url"] = check_url(webhook_url, "webhook URL")
+        if listen is not None:
+            changes["listen"] = parse_listen(listen)
+        if secret_token is not None:
+            if not SECRET_RE.match(secret_token):
+                raise SettingsError(
+                    "the webhook secret token must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+                )
+            changes["secret_token"] = secret_token
+        if db is not None:
+            changes["db"] = db
+        return replace(self, **changes) if changes else self
+
+
+def check_token(token: object) -> str:
+    if not token:
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and export its token"
+        )
+    if not isinstance(token, str) or not TOKEN_RE.match(token.strip()):
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN is malformed: expected <digits>:<at least 30 characters of "
+            "A-Z, a-z, 0-9, _ and -> as given by @BotFather"
+        )
+    return token.strip()
+
+
+def parse_admins(value: object) -> frozenset[int]:
+    """``"1, 2"``, ``[1, 2]`` or nothing; anything else is an error naming the bad item."""
+    if value is None or value == "":
+        return frozenset()
+    if isinstance(value, str):
+        items: list[object] = list(value.split(","))
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        items = [value]
+    admins: set[int] = set()
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        try:
+            admins.add(int(text))
+        except ValueError:
+            raise SettingsError(
+                f"QABOT_ADMINS must be Telegram user ids separated by commas, not {text!r}"
+            ) from None
+    return frozenset(admins)
+
+
+def parse_listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"--listen must be HOST:PORT, not {value!r}")
+    return host.strip("[]"), int(port)
+
+
+def check_url(value: str, what: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise SettingsError(f"the {what} must start with http:// or https://, not {value!r}")
+    return value.rstrip("/")
+
+
+def _positive_int(value: object, name: str, default: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(str(value))
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise SettingsError(f"{name} must be a positive whole number, not {value!r}")
+    return number
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise SettingsError(f"cannot read the config file {path}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"the config file {path} is not valid TOML: {e}") from None
+    table = data.get("telegram", data)
+    if not isinstance(table, dict):
+        raise SettingsError(f"[telegram] in {path} must be a table")
+    return table

@@ -1,0 +1,285 @@
+"""The Telegram bot: questions answered in chat with citations.
+
+In a private chat any text is a question; in a group, ``/ask``, a mention of the bot or a
+reply to one of its messages. Admin commands live in :mod:`bot.telegram_admin`. Updates are
+handled concurrently, so a slow add never holds up answers to others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, MessageEntityType
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import telegram_admin
+from bot.engine import Engine
+from bot.render import more_html, render_html, sources_html
+from bot.settings import Settings
+from bot.telegram_state import App, BotState, QuestionLimiter, send_html, state
+from bot.telegram_text import command_rest, escape
+from index.models import Answer
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION = 4096
+NEW_MESSAGES = filters.UpdateType.MESSAGE  # edits and channel posts are not questions
+COMMANDS = [
+    BotCommand("ask", "ask a question (in groups)"),
+    BotCommand("sources", "the sources of the last answer here"),
+    BotCommand("help", "what I know and how to ask"),
+]
+
+
+def build_application(settings: Settings, engine: Engine) -> App:
+    """The bot, wired: rate limiter, concurrent updates, handlers, error handler."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request log shows the token
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(64)
+        .connect_timeout(10)
+        .read_timeout(20)
+        .write_timeout(30)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.bot_api_url:
+        builder = builder.base_url(f"{settings.bot_api_url}/bot").base_file_url(
+            f"{settings.bot_api_url}/file/bot"
+        )
+    app = builder.build()
+    app.bot_data["qabot"] = BotState(
+        engine, settings, QuestionLimiter(settings.questions_per_minute)
+    )
+    app.add_handler(CommandHandler(["start", "help"], help_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("ask", ask_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("sources", sources_command, filters=NEW_MESSAGES))
+    telegram_admin.add_handlers(app)
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(more|src):\d+$"))
+    app.add_handler(MessageHandler(NEW_MESSAGES & filters.TEXT & ~filters.COMMAND, on_text))
+    app.add_handler(
+        MessageHandler(NEW_MESSAGES & filters.ChatType.PRIVATE & filters.COMMAND, on_unknown)
+    )
+    app.add_handler(MessageHandler(NEW_MESSAGES & filters.ChatType.PRIVATE, on_other))
+    app.add_error_handler(on_error)
+    return app
+
+
+async def _post_init(app: App) -> None:
+    """Register the command menu."""
+    try:
+        await app.bot.set_my_commands(COMMANDS)
+    except TelegramError as e:
+        log.warning("could not register the command menu: %s", e)
+
+
+async def _post_shutdown(app: App) -> None:
+    """Cancel adds still running in the background."""
+    st = app.bot_data.get("qabot")
+    if isinstance(st, BotState):
+        for task in list(st.background):
+            task.cancel()
+        await asyncio.gather(*st.background, return_exceptions=True)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say what the bot knows and how to ask it."""
+    st = state(context)
+    count = await st.engine.store.count_articles()
+    name = escape(context.bot.username or "me")
+    lines = [
+        f"I answer questions with sentences quoted from <b>{count}</b> "
+        f"article{'s' if count != 1 else ''}, with numbered sources.",
+        "",
+        "• In a private chat, just send me your question.",
+        f"• In a group: <code>/ask your question</code>, mention @{name}, "
+        "or reply to one of my messages.",
+        "• /sources repeats the sources of my last answer in the chat.",
+    ]
+    user = update.effective_user
+    if st.is_admin(user.id if user else None):
+        lines += ["", "<b>Admin</b>", *telegram_admin.HELP]
+    await _reply(update, context, "\n".join(lines))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer the text after /ask, or the message /ask replies to."""
+    message = update.effective_message
+    if message is None:
+        return
+    question = command_rest(message.text or "")
+    if not question and message.reply_to_message is not None:
+        question = message.reply_to_message.text or message.reply_to_message.caption or ""
+    if not question.strip():
+        await _reply(update, context, "Ask me something: <code>/ask your question</code>")
+        return
+    await answer_question(update, context, question)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a private message, or a group message that mentions or replies to the bot."""
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None or message.text is None:
+        return
+    if chat.type == ChatType.PRIVATE:
+        await answer_question(update, context, message.text)
+        return
+    question = addressed_question(message, context.bot.id, context.bot.username)
+    if question is not None:
+        await answer_question(update, context, question)
+
+
+def addressed_question(message: Message, bot_id: int, username: str | None) -> str | None:
+    """The question in a group message meant for the bot, else ``None``."""
+    text = message.text or ""
+    mention = f"@{username}".lower() if username else None
+    for entity, value in message.parse_entities(
+        [MessageEntityType.MENTION, MessageEntityType.TEXT_MENTION]
+    ).items():
+        if (mention and value.lower() == mention) or (entity.user and entity.user.id == bot_id):
+            return text.replace(value, " ").strip() or text
+    reply = message.reply_to_message
+    if reply is not None and reply.from_user is not None and reply.from_user.id == bot_id:
+        return text
+    return None
+
+
+async def answer_question(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
+) -> None:
+    """Show "typing", ask the engine, reply with the cited answer and its buttons."""
+    st = state(context)
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None:
+        return
+    wait = st.limiter.check(user.id if user else chat.id)
+    if wait:
+        await _reply(
+            update,
+            context,
+            f"You're asking faster than I can read. Please wait {int(wait) + 1} seconds "
+            "and ask again.",
+        )
+        return
+    typing = await _start_typing(context, chat.id)
+    try:
+        answer = await st.engine.ask(question.strip()[:MAX_QUESTION])
+    finally:
+        typing.cancel()
+    key = st.remember(chat.id, answer)
+    await send_html(
+        context.bot, chat.id, render_html(answer), message.message_id, answer_buttons(key, answer)
+    )
+
+
+async def _start_typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> asyncio.Task[None]:
+    """Send "typing" now and every 4.5 s until the returned task is cancelled."""
+
+    async def typing() -> None:
+        while True:
+            try:
+                await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+            except TelegramError as e:
+                log.debug("typing action failed: %s", e)
+            await asyncio.sleep(4.5)
+
+    task = asyncio.get_running_loop().create_task(typing())
+    await asyncio.sleep(0)  # let the first action go out before the answer
+    return task
+
+
+def answer_buttons(key: int, answer: Answer) -> InlineKeyboardMarkup | None:
+    row = []
+    if answer.more:
+        row.append(InlineKeyboardButton("More", callback_data=f"more:{key}"))
+    if answer.sources:
+        row.append(InlineKeyboardButton("Sources", callback_data=f"src:{key}"))
+    return InlineKeyboardMarkup([row]) if row else None
+
+
+async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Repeat the full sources of the last answer in this chat."""
+    chat = update.effective_chat
+    answer = state(context).last_answer(chat.id) if chat else None
+    if answer is None:
+        await _reply(update, context, "I haven't answered anything in this chat yet.")
+        return
+    await _reply(update, context, sources_html(answer))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Send the next best sentences ("More") or the sources of an earlier answer."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    kind, _, key = query.data.partition(":")
+    answer = state(context).answers.get(int(key))
+    if answer is None:
+        await query.answer("That answer is too old. Please ask again.")
+        return
+    await query.answer()
+    text = more_html(answer) if kind == "more" else sources_html(answer)
+    await _reply_to_query(query, context, text)
+
+
+async def _reply_to_query(
+    query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, text: str
+) -> None:
+    message = query.message
+    if message is None:
+        return
+    await send_html(context.bot, message.chat.id, text, reply_to=message.message_id)
+
+
+async def on_unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Point to /help for a command the bot does not have."""
+    await _reply(update, context, "I don't know that command. Send /help to see what I can do.")
+
+
+async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer stickers, photos and the like in a private chat politely."""
+    message = update.effective_message
+    if message is not None and message.document is not None:
+        await _reply(update, context, "Only the bot's admins can add articles.")
+        return
+    await _reply(update, context, "I can only read text. Send me your question as a message.")
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error and tell the user, if there is one, that something went wrong."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                "Sorry, something went wrong on my side. Please try again in a moment.",
+            )
+        except TelegramError as e:
+            log.warning("could not tell the user about the error: %s", e)
+
+
+async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    chat, message = update.effective_chat, update.effective_message
+    if chat is not None:
+        await send_html(context.bot, chat.id, text, message.message_id if message else None)

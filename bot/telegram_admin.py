@@ -1,0 +1,257 @@
+"""Admin commands: /add, /remove, /list and /stats. Everyone else gets a polite refusal.
+
+``/add`` takes text after the command, a reply to a message or a document, an uploaded
+document (with or without the caption ``/add``), or http(s) URLs. Downloads and large files
+are added in the background and the admin is told when they are done.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable
+
+from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.engine import AddOutcome
+from bot.telegram_state import App, BotState, edit_html, send_html, state
+from bot.telegram_text import command_rest, escape
+from corpus.errors import QabotError
+
+log = logging.getLogger(__name__)
+
+PAGE = 10
+SHOW_OUTCOMES = 15
+URL_RE = re.compile(r"^https?://\S+$")
+REFUSAL = "Sorry, only the bot's admins can do that. You can still ask me anything!"
+HELP = [
+    "/add text, a URL or a file (or reply /add to a message) adds an article",
+    "/remove ID removes one",
+    "/list shows the articles, newest first",
+    "/stats counts articles and passages",
+]
+NEW = filters.UpdateType.MESSAGE
+
+
+def add_handlers(app: App) -> None:
+    """Register the admin commands, document uploads and /list page buttons."""
+    app.add_handler(CommandHandler("add", add_command, filters=NEW))
+    app.add_handler(CommandHandler("remove", remove_command, filters=NEW))
+    app.add_handler(CommandHandler("list", list_command, filters=NEW))
+    app.add_handler(CommandHandler("stats", stats_command, filters=NEW))
+    app.add_handler(CallbackQueryHandler(list_page, pattern=r"^list:\d+$"))
+    uploads = (
+        NEW
+        & filters.Document.ALL
+        & (filters.ChatType.PRIVATE | filters.CaptionRegex(r"^/add(@\w+)?(\s|$)"))
+    )
+    app.add_handler(MessageHandler(uploads, document_message))
+
+
+async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True if the sender is an admin; otherwise reply with a refusal."""
+    user = update.effective_user
+    if state(context).is_admin(user.id if user else None):
+        return False
+    await _say(update, context, REFUSAL)
+    return True
+
+
+async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Add the text, URL, reply or document that comes with /add."""
+    message = update.effective_message
+    if message is None or await _refuse_unless_admin(update, context):
+        return
+    rest = command_rest(message.text or "")
+    reply = message.reply_to_message
+    if rest and all(URL_RE.match(word) for word in rest.split()):
+        for url in rest.split():
+            work = state(context).engine.add_source(url, _added_by(update))
+            await _add_in_background(update, context, url, work)
+    elif rest:
+        outcome = await state(context).engine.add_text(rest, _added_by(update))
+        await _say(update, context, outcome_line(outcome))
+    elif reply is not None and reply.document is not None:
+        await _add_document(update, context, reply.document)
+    elif reply is not None and (reply.text or reply.caption):
+        text = reply.text or reply.caption or ""
+        outcome = await state(context).engine.add_text(text, _added_by(update))
+        await _say(update, context, outcome_line(outcome))
+    else:
+        await _say(
+            update,
+            context,
+            "Send <code>/add</code> followed by the text (its first line is the title) or a "
+            "URL, send a file (.txt, .md, .html, .pdf, .jsonl), or reply /add to a message.",
+        )
+
+
+async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Add an uploaded document (in private chats, or with the caption /add)."""
+    message = update.effective_message
+    if message is None or message.document is None:
+        return
+    if await _refuse_unless_admin(update, context):
+        return
+    await _add_document(update, context, message.document)
+
+
+async def _add_document(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, document: Document
+) -> None:
+    name = document.file_name or "upload.txt"
+    limit = state(context).settings.max_upload_bytes
+    if document.file_size and document.file_size > limit:
+        await _say(
+            update,
+            context,
+            f"{escape(name)} is {document.file_size // 1_000_000} MB; the limit is "
+            f"{limit // 1_000_000} MB. Split it and send the parts.",
+        )
+        return
+
+    async def work() -> list[AddOutcome]:
+        tg_file = await context.bot.get_file(document.file_id)
+        data = bytes(await tg_file.download_as_bytearray())
+        return await state(context).engine.add_bytes(name, data, _added_by(update))
+
+    await _add_in_background(update, context, name, work())
+
+
+async def _add_in_background(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    name: str,
+    work: Awaitable[list[AddOutcome]],
+) -> None:
+    """Say that the add has started, run it without blocking, report when done."""
+    await _say(update, context, f"Adding {escape(name)}… I'll tell you when it's done.")
+    st = state(context)
+
+    async def run() -> None:
+        try:
+            outcomes = await work
+        except (TelegramError, QabotError, OSError) as e:
+            log.warning("could not add %s: %s", name, e)
+            await _say(update, context, f"Couldn't add {escape(name)}: {escape(str(e))}")
+            return
+        await _say(update, context, outcomes_text(outcomes))
+
+    st.run_in_background(run())
+
+
+def outcome_line(outcome: AddOutcome) -> str:
+    article = outcome.article
+    if outcome.error is not None or article is None:
+        return f"Couldn't add {escape(outcome.name)}: {escape(outcome.error or 'unknown error')}"
+    if outcome.duplicate:
+        return f"Already have this as #{article.id}: {escape(article.title)}"
+    passages = f"{article.passages} passage{'s' if article.passages != 1 else ''}"
+    return f"Added #{article.id}: {escape(article.title)} ({passages})"
+
+
+def outcomes_text(outcomes: list[AddOutcome]) -> str:
+    if not outcomes:
+        return "Found nothing to add there."
+    lines = [outcome_line(o) for o in outcomes[:SHOW_OUTCOMES]]
+    if len(outcomes) > SHOW_OUTCOMES:
+        counts = {s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "failed")}
+        lines.append(
+            f"… and {len(outcomes) - SHOW_OUTCOMES} more. In all: {counts['added']} added, "
+            f"{counts['duplicate']} already there, {counts['failed']} failed."
+        )
+    return "\n".join(lines)
+
+
+async def remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Remove the article with the given id."""
+    message = update.effective_message
+    if message is None or await _refuse_unless_admin(update, context):
+        return
+    arg = command_rest(message.text or "").lstrip("#")
+    if not arg.isdigit():
+        await _say(update, context, "Which one? <code>/remove ID</code> (see /list).")
+        return
+    article = await state(context).engine.remove(int(arg))
+    if article is None:
+        await _say(update, context, f"There is no article #{int(arg)}.")
+    else:
+        await _say(update, context, f"Removed #{article.id}: {escape(article.title)}")
+
+
+async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the first page of articles, newest first."""
+    chat = update.effective_chat
+    if chat is None or await _refuse_unless_admin(update, context):
+        return
+    text, markup = await _page(state(context), 0)
+    message = update.effective_message
+    await send_html(context.bot, chat.id, text, message.message_id if message else None, markup)
+
+
+async def list_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Turn a /list message to another page."""
+    query = update.callback_query
+    if query is None or query.data is None or query.message is None:
+        return
+    user = update.effective_user
+    st = state(context)
+    if not st.is_admin(user.id if user else None):
+        await query.answer(REFUSAL)
+        return
+    await query.answer()
+    text, markup = await _page(st, int(query.data.partition(":")[2]))
+    await edit_html(context.bot, query.message.chat.id, query.message.message_id, text, markup)
+
+
+async def _page(st: BotState, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    total = await st.engine.store.count_articles()
+    if total == 0:
+        return "No articles yet. Add one with /add.", None
+    offset = min(offset, (total - 1) // PAGE * PAGE)
+    rows = await st.engine.list_articles(PAGE, offset)
+    lines = [f"<b>Articles</b> {offset + 1}–{offset + len(rows)} of {total}, newest first:"]
+    for a in rows:
+        date = f" · {escape(a.published)}" if a.published else ""
+        lines.append(f"#{a.id} {escape(a.title)}{date} ({a.passages} passages)")
+    buttons = []
+    if offset > 0:
+        buttons.append(InlineKeyboardButton("‹ Newer", callback_data=f"list:{offset - PAGE}"))
+    if offset + PAGE < total:
+        buttons.append(InlineKeyboardButton("Older ›", callback_data=f"list:{offset + PAGE}"))
+    return "\n".join(lines), InlineKeyboardMarkup([buttons]) if buttons else None
+
+
+async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Count articles, passages and sentences."""
+    if await _refuse_unless_admin(update, context):
+        return
+    s = await state(context).engine.stats()
+    await _say(
+        update,
+        context,
+        f"<b>{s.articles}</b> articles, {s.passages} passages, {s.sentences} sentences; "
+        f"database {s.db_bytes / 1_000_000:.1f} MB.",
+    )
+
+
+def _added_by(update: Update) -> str:
+    user = update.effective_user
+    return f"telegram:{user.id}" if user else "telegram"
+
+
+async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    chat, message = update.effective_chat, update.effective_message
+    if chat is not None:
+        private = chat.type == ChatType.PRIVATE
+        reply_to = message.message_id if message is not None and not private else None
+        await send_html(context.bot, chat.id, text, reply_to)

@@ -1,0 +1,51 @@
+"""Turn a Draft into a Prepared article: cleaned text, sentences, passages and a content hash."""
+
+from __future__ import annotations
+
+import hashlib
+
+from corpus.clean import clean_text, normalize_unicode
+from corpus.errors import EmptyArticle
+from corpus.models import Draft, Prepared, Sentence
+from corpus.passages import make_passages
+from corpus.split import is_attribution, sentences
+
+TITLE_WORDS = 8
+
+
+def content_hash(text: str) -> str:
+    """Hash text so that case, quote style and whitespace differences do not matter."""
+    normalized = " ".join(normalize_unicode(text).casefold().split())
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
+
+
+def body_sentences(text: str) -> list[Sentence]:
+    """Split text into sentences, leaving out social-post attribution lines, renumbered."""
+    kept = [s for s in sentences(text) if not is_attribution(s.text)]
+    return [Sentence(i, s.start, s.end, s.text) for i, s in enumerate(kept)]
+
+
+def make_title(title: str, text: str) -> str:
+    """Collapse whitespace in the title, verbatim otherwise; fall back to the text's first words."""
+    collapsed = " ".join(title.split())
+    return collapsed or " ".join(text.split()[:TITLE_WORDS])
+
+
+def prepare(draft: Draft) -> Prepared:
+    """Clean, split and window a draft; raise EmptyArticle when no text is left."""
+    text = clean_text(draft.text)
+    found = body_sentences(text)
+    if not found:
+        raise EmptyArticle(f"{draft.title or 'article'}: no text left after cleaning")
+    return Prepared(
+        title=make_title(draft.title, text),
+        text=text,
+        original=draft.text,
+        url=draft.url,
+        source=draft.source,
+        published=draft.published,
+        external_id=draft.external_id,
+        content_hash=content_hash(text),
+        sentences=tuple(found),
+        passages=tuple(make_passages(found, text)),
+    )

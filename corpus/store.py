@@ -1,0 +1,323 @@
+"""The durable article store: SQLite through aiosqlite, one transaction per article.
+
+One connection per process writes (``BEGIN IMMEDIATE``); WAL mode lets other processes
+read meanwhile. Every add or remove bumps a generation counter so that an index in
+another process can tell that it is stale.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from corpus.models import (
+    AddResult,
+    Article,
+    ArticleSummary,
+    Prepared,
+    Sentence,
+    Stats,
+    StoredPassage,
+)
+from corpus.schema import MIGRATIONS, SCHEMA_VERSION
+
+_ARTICLE_COLUMNS = (
+    "a.id, a.title, a.url, a.source, a.published, a.text, a.original, a.added_by, "
+    "a.added_at, a.content_hash, a.external_id, "
+    "(SELECT count(*) FROM passages p WHERE p.article_id = a.id), "
+    "(SELECT count(*) FROM sentences s WHERE s.article_id = a.id)"
+)
+
+
+class Store:
+    """Articles, passages and sentences in one SQLite file."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        """Open (creating if needed) the store at ``path`` and bring its schema up to date."""
+        path = Path(path).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await db.execute("PRAGMA busy_timeout = 30000")
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            store = cls(db, path)
+            await store._migrate()
+        except BaseException:
+            await db.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @asynccontextmanager
+    async def atomic(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction: everything inside commits together or not at all."""
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        await self._db.execute("COMMIT")
+
+    async def _migrate(self) -> None:
+        async with self.atomic() as db:
+            row = await _one(db, "PRAGMA user_version")
+            version = int(row[0])
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} was written by a newer qabot (schema {version}); upgrade qabot"
+                )
+            for number in range(version, SCHEMA_VERSION):
+                for statement in _statements(MIGRATIONS[number]):
+                    await db.execute(statement)
+            await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    async def generation(self) -> int:
+        """A counter bumped by every add and remove, in any process."""
+        row = await _one(self._db, "SELECT value FROM meta WHERE key = 'generation'")
+        return int(row[0])
+
+    async def add(self, prepared: Prepared, added_by: str) -> AddResult:
+        """Store an article with its passages and sentences, unless its text is already here."""
+        existing = await self._by_hash(prepared.content_hash)
+        if existing is not None:
+            return AddResult(article=existing, duplicate=True)
+        added_at = datetime.now(UTC).isoformat(timespec="seconds")
+        try:
+            async with self.atomic() as db:
+                article_id = await self._insert(db, prepared, added_by, added_at)
+        except sqlite3.IntegrityError:
+            existing = await self._by_hash(prepared.content_hash)
+            if existing is None:
+                raise
+            return AddResult(article=existing, duplicate=True)
+        article = await self.get(article_id)
+        assert article is not None
+        return AddResult(article=article, duplicate=False)
+
+    async def _insert(
+        self, db: aiosqlite.Connection, p: Prepared, added_by: str, added_at: str
+    ) -> int:
+        cursor = await db.execute(
+            "INSERT INTO articles (title, url, source, published, external_id, text, original,"
+            " added_by, added_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                p.title,
+                p.url,
+                p.source,
+                p.published,
+                p.external_id,
+                p.text,
+                p.original,
+                added_by,
+                added_at,
+                p.content_hash,
+            ),
+        )
+        article_id = cursor.lastrowid
+        assert article_id is not None
+        await db.executemany(
+            'INSERT INTO sentences (article_id, position, start, "end", text)'
+            " VALUES (?, ?, ?, ?, ?)",
+            [(article_id, s.position, s.start, s.end, s.text) for s in p.sentences],
+        )
+        await db.executemany(
+            "INSERT INTO passages (article_id, position, first_sentence, last_sentence, start,"
+            ' "end", text) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            [
+                (article_id, x.position, x.first_sentence, x.last_sentence, x.start, x.end, x.text)
+                for x in p.passages
+            ],
+        )
+        await _bump_generation(db)
+        return article_id
+
+    async def remove(self, article_id: int) -> Article | None:
+        """Remove an article with its passages and sentences; return it, or None if absent."""
+        article = await self.get(article_id)
+        if article is None:
+            return None
+        async with self.atomic() as db:
+            await db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            await _bump_generation(db)
+        return article
+
+    async def get(self, article_id: int) -> Article | None:
+        row = await _one_or_none(
+            self._db, f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
+        )
+        return None if row is None else _article(row)
+
+    async def _by_hash(self, content_hash: str) -> Article | None:
+        row = await _one_or_none(
+            self._db,
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.content_hash = ?",
+            (content_hash,),
+        )
+        return None if row is None else _article(row)
+
+    async def list_articles(self, limit: int | None = None, offset: int = 0) -> list[ArticleSummary]:
+        """Articles, newest first."""
+        sql = (
+            "SELECT a.id, a.title, a.url, a.published, "
+            "(SELECT count(*) FROM passages p WHERE p.article_id = a.id), a.added_at, a.source "
+            "FROM articles a ORDER BY a.id DESC LIMIT ? OFFSET ?"
+        )
+        async with self._db.execute(sql, (-1 if limit is None else limit, offset)) as cursor:
+            rows = await cursor.fetchall()
+        return [ArticleSummary(*row) for row in rows]
+
+    async def count_articles(self) -> int:
+        return int((await _one(self._db, "SELECT count(*) FROM articles"))[0])
+
+    async def stats(self) -> Stats:
+        counts = await _one(
+            self._db,
+            "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM passages),"
+            " (SELECT count(*) FROM sentences)",
+        )
+        size = sum(
+            p.stat().st_size
+            for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+            if p.exists()
+        )
+        return Stats(articles=counts[0], passages=counts[1], sentences=counts[2], db_bytes=size)
+
+    async def passage_ids(self) -> list[int]:
+        """The ids of every stored passage, ascending."""
+        async with self._db.execute("SELECT id FROM passages ORDER BY id") as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def count_passages(self, after_id: int = 0) -> int:
+        row = await _one(self._db, "SELECT count(*) FROM passages WHERE id > ?", (after_id,))
+        return int(row[0])
+
+    async def passage_ids_of(self, article_id: int) -> list[int]:
+        async with self._db.execute(
+            "SELECT id FROM passages WHERE article_id = ? ORDER BY id", (article_id,)
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def max_passage_id(self) -> int:
+        row = await _one(self._db, "SELECT coalesce(max(id), 0) FROM passages")
+        return int(row[0])
+
+    async def passages_for_indexing(
+        self, after_id: int = 0, batch: int = 5000
+    ) -> AsyncIterator[list[tuple[int, str, str]]]:
+        """Batches of (passage id, article title, passage text) with ids above ``after_id``."""
+        last = after_id
+        while True:
+            async with self._db.execute(
+                "SELECT p.id, a.title, p.text FROM passages p JOIN articles a"
+                " ON a.id = p.article_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
+                (last, batch),
+            ) as cursor:
+                rows = [(int(r[0]), str(r[1]), str(r[2])) for r in await cursor.fetchall()]
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    async def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
+        """The passages with these ids, with their sentences, keyed by id."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        async with self._db.execute(
+            "SELECT id, article_id, position, text, start, first_sentence, last_sentence"
+            f" FROM passages WHERE id IN ({marks})",
+            tuple(ids),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        wanted = [(r[1], r[5], r[6]) for r in rows]
+        sentences = await self._sentence_ranges(wanted)
+        return {
+            r[0]: StoredPassage(
+                id=r[0],
+                article_id=r[1],
+                position=r[2],
+                text=r[3],
+                start=r[4],
+                sentences=tuple(sentences.get((r[1], i)) for i in range(r[5], r[6] + 1)),  # type: ignore[misc]
+            )
+            for r in rows
+        }
+
+    async def sentences(self, article_id: int, positions: Iterable[int]) -> list[Sentence]:
+        """Sentences of one article at the given positions (missing ones skipped), in order."""
+        found = await self._sentence_ranges([(article_id, p, p) for p in positions])
+        return [found[k] for k in sorted(found)]
+
+    async def _sentence_ranges(
+        self, ranges: Sequence[tuple[int, int, int]]
+    ) -> dict[tuple[int, int], Sentence]:
+        found: dict[tuple[int, int], Sentence] = {}
+        for article_id, first, last in ranges:
+            async with self._db.execute(
+                'SELECT position, start, "end", text FROM sentences'
+                " WHERE article_id = ? AND position BETWEEN ? AND ? ORDER BY position",
+                (article_id, first, last),
+            ) as cursor:
+                for row in await cursor.fetchall():
+                    found[(article_id, row[0])] = Sentence(*row)
+        return found
+
+    async def articles(self, ids: Iterable[int]) -> dict[int, ArticleSummary]:
+        """Metadata of these articles, keyed by id."""
+        wanted = tuple(set(ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        async with self._db.execute(
+            "SELECT a.id, a.title, a.url, a.published, 0, a.added_at, a.source"
+            f" FROM articles a WHERE a.id IN ({marks})",
+            wanted,
+        ) as cursor:
+            return {row[0]: ArticleSummary(*row) for row in await cursor.fetchall()}
+
+
+async def _bump_generation(db: aiosqlite.Connection) -> None:
+    await db.execute(
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+    )
+
+
+def _article(row: Sequence[Any]) -> Article:
+    return Article(*row)
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+async def _one(db: aiosqlite.Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
+    row = await _one_or_none(db, sql, args)
+    assert row is not None
+    return row
+
+
+async def _one_or_none(db: aiosqlite.Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
+    async with db.execute(sql, args) as cursor:
+        return await cursor.fetchone()

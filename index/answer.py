@@ -1,0 +1,227 @@
+"""The extractive answerer: picks the sentences of the top passages that answer a question.
+
+Each sentence of the best passages is scored by a linear model over ``index.features``
+(coverage of the question's terms weighted by corpus idf, sentence BM25, proximity,
+passage score, the expected answer type, restating, ...), with weights fitted offline on
+question-answering data and kept here as constants. A second, logistic model turns the
+best candidate's evidence into a confidence; below the threshold the answerer abstains
+and lists the closest sources instead. Both were fitted and the threshold chosen on a
+tuning split of SQuAD (see ``qabot eval``), never on the questions reported.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from corpus.models import Sentence
+from index import bm25
+from index.features import NAMES, Candidate, Query, candidates, features, leans_back
+from index.models import Answer, Hit, Quote, Source
+from index.retriever import Retriever
+from index.span import short_answer
+
+# Ranker weights, one per feature in ``index.features.NAMES`` (fitted offline).
+WEIGHTS: dict[str, float] = {
+    "coverage": 3.0,
+    "coverage_squared": 0.0,
+    "coverage_context": 0.5,
+    "coverage_title": 0.3,
+    "sentence_bm25": 0.5,
+    "proximity": 0.5,
+    "bigrams": 0.5,
+    "passage_score": 1.0,
+    "passage_rank": -0.2,
+    "article_score": 0.1,
+    "new_terms": 0.2,
+    "restates": -1.0,
+    "type_person": 0.5,
+    "type_date": 0.8,
+    "type_number": 0.8,
+    "type_place": 0.5,
+    "type_missing": 0.0,
+    "length": 0.0,
+    "first_sentence": 0.0,
+    "leans_back": 0.0,
+}
+# Confidence: logistic over (bias, best score, margin over the runner-up, best coverage,
+# share of the question's idf absent from the corpus, top passage score per question idf).
+CONFIDENCE = (-4.0, 1.0, 1.0, 2.0, -3.0, 0.2)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSettings:
+    passages: int = 8
+    max_sentences: int = 3
+    threshold: float = 0.3
+    reply_margin: float = 0.5
+    context: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """The candidates of one question, best first, with their scores and the analyzed query."""
+
+    query: Query
+    hits: list[Hit]
+    candidates: list[Candidate]
+    scores: list[float]
+    rows: list[list[float]]
+
+
+class Answerer:
+    """Answers a question from the retriever's passages, or abstains."""
+
+    def __init__(self, retriever: Retriever, settings: AnswerSettings | None = None) -> None:
+        self.retriever = retriever
+        self.settings = settings or AnswerSettings()
+        self.weights = np.array([WEIGHTS[n] for n in NAMES])
+        self.confidence_coef = CONFIDENCE
+
+    async def rank(self, question: str) -> Ranked:
+        """Retrieve, build the candidates and score them; best first, ties by reading order."""
+        hits = await self.retriever.search(question, self.settings.passages)
+        analyzer = self.retriever.analyzer
+        terms = analyzer(question)
+        query = Query.of(question, analyzer, self.retriever.idf(terms), self._top_idf())
+        cands = candidates(hits)
+        rows = features(query, cands, hits, analyzer) if cands else []
+        scores = (np.asarray(rows) @ self.weights).tolist() if rows else []
+        order = sorted(
+            range(len(cands)),
+            key=lambda i: (-scores[i], cands[i].rank, cands[i].sentence.position),
+        )
+        return Ranked(
+            query,
+            hits,
+            [cands[i] for i in order],
+            [scores[i] for i in order],
+            [rows[i] for i in order],
+        )
+
+    def confidence(self, ranked: Ranked) -> float:
+        """How likely the best candidate answers the question, from 0 to 1."""
+        if not ranked.candidates:
+            return 0.0
+        best = ranked.scores[0]
+        margin = best - ranked.scores[1] if len(ranked.scores) > 1 else 1.0
+        cov = ranked.rows[0][NAMES.index("coverage")]
+        q = ranked.query
+        missing = q.missing_idf / q.total_idf
+        top = ranked.hits[0].score / q.total_idf
+        c = self.confidence_coef
+        z = c[0] + c[1] * best + c[2] * margin + c[3] * cov + c[4] * missing + c[5] * top
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    async def ask(self, question: str) -> Answer:
+        """Answer ``question`` with one to three cited sentences, or abstain."""
+        started = time.perf_counter()
+        ranked = await self.rank(question)
+        confidence = self.confidence(ranked)
+        answered = bool(ranked.candidates) and confidence >= self.settings.threshold
+        chosen = self._choose(ranked) if ranked.candidates else []
+        if not answered:
+            sources = self._sources(ranked.hits, None)
+            more = tuple(_quote(c, 0, s) for c, s in zip(chosen, ranked.scores, strict=False))
+            return Answer(
+                question, False, confidence, None, (), sources, more,
+                (time.perf_counter() - started) * 1000,
+            )
+        picked: list[tuple[Candidate, Sentence, float]] = [
+            (c, c.sentence, ranked.scores[ranked.candidates.index(c)]) for c in chosen
+        ]
+        if self.settings.context:
+            picked = await self._with_context(picked)
+        best = chosen[0]
+        span = short_answer(
+            best.sentence.text, ranked.query.kind, ranked.query.terms, self.retriever.analyzer
+        )
+        sources = self._sources(ranked.hits, {c.hit.article_id for c, _, _ in picked})
+        number = {s.article_id: s.n for s in sources}
+        quotes = tuple(
+            Quote(
+                s.text,
+                number[c.hit.article_id],
+                c.hit.article_id,
+                c.hit.passage_id,
+                s.position,
+                score,
+                (span.start, span.end) if span and c is best and s is best.sentence else None,
+            )
+            for c, s, score in sorted(picked, key=lambda p: (number[p[0].hit.article_id],
+                                                              p[1].position))
+        )
+        used = {id(c) for c in chosen}
+        more = tuple(
+            _quote(c, number.get(c.hit.article_id, 0), s)
+            for c, s in zip(ranked.candidates, ranked.scores, strict=True)
+            if id(c) not in used
+        )[:3]
+        return Answer(
+            question=question,
+            answered=True,
+            confidence=confidence,
+            short_answer=span.text if span else None,
+            quotes=quotes,
+            sources=sources,
+            more=more,
+            took_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _choose(self, ranked: Ranked) -> list[Candidate]:
+        """The best candidate, and the next ones whose score is within the reply margin."""
+        best = ranked.scores[0]
+        out = [ranked.candidates[0]]
+        for c, s in zip(ranked.candidates[1:], ranked.scores[1:], strict=True):
+            if len(out) >= self.settings.max_sentences or s < best - self.settings.reply_margin:
+                break
+            out.append(c)
+        return out
+
+    async def _with_context(
+        self, picked: list[tuple[Candidate, Sentence, float]]
+    ) -> list[tuple[Candidate, Sentence, float]]:
+        """Add the sentence before each chosen one that leans on it, once."""
+        have = {(c.hit.article_id, s.position) for c, s, _ in picked}
+        out = list(picked)
+        for c, s, score in picked:
+            if s.position == 0 or not leans_back(s.text):
+                continue
+            key = (c.hit.article_id, s.position - 1)
+            if key in have:
+                continue
+            prev = c.previous
+            if prev is None:
+                found = await self.retriever.store.sentences(c.hit.article_id, [s.position - 1])
+                prev = found[0] if found else None
+            if prev is not None:
+                have.add(key)
+                out.append((c, prev, score - 1e-6))
+        return out
+
+    def _sources(self, hits: list[Hit], cited: set[int] | None) -> tuple[Source, ...]:
+        """Cited articles numbered in rank order; without ``cited``, the 3 closest articles."""
+        out: dict[int, Source] = {}
+        for h in hits:
+            if h.article_id in out or (cited is not None and h.article_id not in cited):
+                continue
+            out[h.article_id] = Source(len(out) + 1, h.article_id, h.title, h.url, h.published,
+                                       h.source)
+        found = tuple(out.values())
+        return found if cited is not None else found[:3]
+
+    def _top_idf(self) -> float:
+        """The idf of a term found in one passage: what a term absent from the corpus gets."""
+        index = self.retriever.index
+        snap = index.snapshot
+        if not snap.n_docs:
+            return 1.0
+        return float(bm25.idf(index.params, np.array([1.0]), snap.n_docs, snap.all_df)[0])
+
+
+def _quote(c: Candidate, citation: int, score: float) -> Quote:
+    s = c.sentence
+    return Quote(s.text, citation, c.hit.article_id, c.hit.passage_id, s.position, score)

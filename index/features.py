@@ -1,0 +1,204 @@
+"""The features of a candidate sentence, the evidence that it answers the question.
+
+Every feature is a number computed from the question, the sentence, its neighbours and
+its passage, with corpus idf; ``index.answer`` weighs them with constants fitted offline.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from corpus.models import Sentence
+from index import qtype
+from index.models import Hit
+
+NAMES = (
+    "coverage",
+    "coverage_squared",
+    "coverage_context",
+    "coverage_title",
+    "sentence_bm25",
+    "proximity",
+    "bigrams",
+    "passage_score",
+    "passage_rank",
+    "article_score",
+    "new_terms",
+    "restates",
+    "type_person",
+    "type_date",
+    "type_number",
+    "type_place",
+    "type_missing",
+    "length",
+    "first_sentence",
+    "leans_back",
+)
+K1, B, AVG_SENTENCE_TERMS = 1.2, 0.75, 14.0
+_LEANS = re.compile(
+    r"^(?:he|she|it|they|his|her|its|their|this|these|those|that|such|there|him|them"
+    r"|however|but|also|then|thus|therefore|moreover|furthermore|instead|meanwhile|later"
+    r"|the (?:latter|former|same|two|three|agreement|agreements|company|group|move|plan|deal"
+    r"|decision|report|city|country|team))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A question analyzed once: its terms, their idf (absent ones get the highest), its type."""
+
+    text: str
+    terms: frozenset[str]
+    idf: dict[str, float]
+    total_idf: float
+    missing_idf: float
+    bigrams: frozenset[tuple[str, str]]
+    kind: str
+
+    @classmethod
+    def of(
+        cls, question: str, analyze: Callable[[str], list[str]], idf: dict[str, float], top: float
+    ) -> Query:
+        terms = analyze(question)
+        weights = {t: idf.get(t, top) for t in terms}
+        missing = sum(w for t, w in weights.items() if t not in idf)
+        return cls(
+            text=question,
+            terms=frozenset(terms),
+            idf=weights,
+            total_idf=sum(weights.values()) or 1.0,
+            missing_idf=missing,
+            bigrams=frozenset(zip(terms, terms[1:], strict=False)),
+            kind=qtype.question_type(question),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One sentence of a retrieved passage, with the best rank of a passage holding it."""
+
+    hit: Hit
+    rank: int
+    sentence: Sentence
+    previous: Sentence | None
+    following: Sentence | None
+
+
+def candidates(hits: Sequence[Hit]) -> list[Candidate]:
+    """Each distinct sentence of the hits once, from the best-ranked passage holding it."""
+    seen: set[tuple[int, int]] = set()
+    out: list[Candidate] = []
+    for rank, hit in enumerate(hits):
+        sents = hit.sentences
+        for i, s in enumerate(sents):
+            key = (hit.article_id, s.position)
+            if key in seen:
+                continue
+            seen.add(key)
+            prev = sents[i - 1] if i > 0 else None
+            nxt = sents[i + 1] if i + 1 < len(sents) else None
+            out.append(Candidate(hit, rank, s, prev, nxt))
+    return out
+
+
+def features(
+    query: Query,
+    cands: Sequence[Candidate],
+    hits: Sequence[Hit],
+    analyze: Callable[[str], list[str]],
+) -> list[list[float]]:
+    """One feature row per candidate, in the order of ``NAMES``."""
+    top = hits[0].score if hits and hits[0].score > 0 else 1.0
+    per_article: Counter[int] = Counter()
+    for h in hits:
+        per_article[h.article_id] += h.score / top
+    titles: dict[int, set[str]] = {}
+    rows: list[list[float]] = []
+    q, total = query.terms, query.total_idf
+    for c in cands:
+        terms = analyze(c.sentence.text)
+        found = set(terms) & q
+        cov = sum(query.idf[t] for t in found) / total
+        title = titles.get(c.hit.article_id)
+        if title is None:
+            title = titles[c.hit.article_id] = set(analyze(c.hit.title)) & q
+        context = set(found) | title
+        for n in (c.previous, c.following):
+            if n is not None:
+                context |= set(analyze(n.text)) & q
+        tf = Counter(t for t in terms if t in q)
+        norm = K1 * (1 - B + B * len(terms) / AVG_SENTENCE_TERMS)
+        bm25 = sum(query.idf[t] * n * (K1 + 1) / (n + norm) for t, n in tf.items()) / total
+        new = len({t for t in terms if t not in q})
+        bigram = 0.0
+        if query.bigrams:
+            bigram = len(set(zip(terms, terms[1:], strict=False)) & query.bigrams) / len(
+                query.bigrams
+            )
+        kind = query.kind
+        typed = 0.0
+        if kind != qtype.OTHER:
+            found_spans = qtype.spans(c.sentence.text, kind)
+            typed = 1.0 if any(_is_new(s.text, q, analyze) for s in found_spans) else 0.0
+        rows.append(
+            [
+                cov,
+                cov * cov,
+                sum(query.idf[t] for t in context) / total,
+                sum(query.idf[t] for t in title) / total,
+                bm25,
+                _proximity(terms, found),
+                bigram,
+                c.hit.score / top,
+                math.log1p(c.rank),
+                per_article[c.hit.article_id],
+                math.log1p(new),
+                1.0 if new <= 2 else 0.0,
+                typed if kind == qtype.PERSON else 0.0,
+                typed if kind == qtype.DATE else 0.0,
+                typed if kind == qtype.NUMBER else 0.0,
+                typed if kind == qtype.PLACE else 0.0,
+                1.0 if kind != qtype.OTHER and not typed else 0.0,
+                math.log1p(len(terms)),
+                1.0 if c.sentence.position == 0 else 0.0,
+                1.0 if leans_back(c.sentence.text) else 0.0,
+            ]
+        )
+    return rows
+
+
+def leans_back(text: str) -> bool:
+    """Whether a sentence leans on the one before it ("He said…", "The agreements…")."""
+    return bool(_LEANS.match(text.lstrip("\"'“‘( ")))
+
+
+def _is_new(span: str, question: frozenset[str], analyze: Callable[[str], list[str]]) -> bool:
+    terms = analyze(span)
+    return not terms or any(t not in question for t in terms)
+
+
+def _proximity(terms: list[str], found: set[str]) -> float:
+    """Distinct question terms matched over the shortest window holding them all (1 = adjacent)."""
+    if len(found) < 2:
+        return 1.0 if found else 0.0
+    need = len(found)
+    have: Counter[str] = Counter()
+    best = len(terms)
+    lo = 0
+    for hi, t in enumerate(terms):
+        if t in found:
+            have[t] += 1
+        while len(have) == need:
+            best = min(best, hi - lo + 1)
+            u = terms[lo]
+            if u in have:
+                have[u] -= 1
+                if not have[u]:
+                    del have[u]
+            lo += 1
+    return need / best

@@ -1,0 +1,136 @@
+"""Question and answer types: what kind of fact a question asks for, and where a sentence has one.
+
+The cues are plain English patterns, nothing learned: "who" wants a name, "when" or
+"what year" a date, "how many" or "how much" a number, "where" a place. A sentence
+offers an answer of that type when it holds such a span that the question does not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PERSON, DATE, NUMBER, PLACE, OTHER = "person", "date", "number", "place", "other"
+TYPES = (PERSON, DATE, NUMBER, PLACE)
+
+MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
+)
+_DATE = re.compile(
+    rf"\b(?:{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{3,4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH},?\s+\d{{3,4}}"
+    rf"|{MONTH}\s+\d{{3,4}}|{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|{MONTH}"
+    r"|(?:the\s+)?(?:early\s+|late\s+|mid-?)?\d{3,4}s"
+    r"|\d{1,2}(?:st|nd|rd|th)[\s-]centur(?:y|ies)"
+    r"|(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth"
+    r"|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth"
+    r"|twenty-first)[\s-]centur(?:y|ies)"
+    r"|(?:1\d{3}|20\d{2}|[1-9]\d{0,2})\s*(?:BC|BCE|AD|CE)\b|\b1\d{3}\b|\b20\d{2}\b)",
+)
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen"
+    " sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"
+    " hundred hundreds thousand thousands million millions billion billions trillion dozen dozens"
+    " half quarter"
+)
+_NUMBER = re.compile(
+    r"(?:[$£€¥]\s?)?\b(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*(?:%|percent|per cent))?"
+    r"(?:\s+(?:million|billion|trillion|thousand|hundred))?"
+    rf"|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b(?:[\s-]+(?:{'|'.join(_NUMBER_WORDS.split())})\b)*",
+    re.IGNORECASE,
+)
+_CONNECT = r"(?:of|the|de|la|von|van|for|and|&|der|du|di|da|al|el|bin|ibn)"
+_NAME = re.compile(
+    rf"\b[A-Z][\w'’.-]*[\w](?:\s+(?:{_CONNECT}\s+)?[A-Z][\w'’.-]*[\w])*"
+    r"|\b[A-Z]\b(?:\.\s?[A-Z]\.?)+",
+)
+_PLACE_LEAD = re.compile(r"\b(?:in|at|from|near|to|into|across|throughout|of)\s+(?:the\s+)?$")
+_QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how in on at the a an of for is was are were did"
+    " do does during after before".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+def question_type(question: str) -> str:
+    """The kind of answer a question wants: person, date, number, place or other."""
+    q = " " + " ".join(question.lower().replace("?", " ").split()) + " "
+    if re.search(r"\bhow (?:many|much|long|old|far|large|big|tall|high|deep|wide|often|fast)\b", q):
+        return NUMBER
+    if re.search(
+        r"\b(?:what|which|in what|in which) (?:percentage|percent|number|amount|proportion"
+        r"|population|size|age|fraction|ratio|temperature|distance|speed)\b", q
+    ):
+        return NUMBER
+    if re.search(
+        r"\bwhen\b|\b(?:what|which|in what|in which) (?:year|years|date|century|decade|day|month"
+        r"|era|period|time|season)\b|\bwhat time\b|\bhow long ago\b", q
+    ):
+        return DATE
+    if re.search(r"\bwhere\b|\b(?:what|which|in what|in which) (?:country|city|state|place"
+                 r"|region|town|continent|island|location|area|province|county|nation"
+                 r"|river|mountain|village|street|building|neighborhood|district)\b", q):
+        return PLACE
+    if re.search(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom|whose)\b", q) or re.search(
+        r"\b(?:what|which) (?:person|man|woman|people|group|company|organization|team"
+        r"|president|king|queen|leader|author|artist|composer|scientist|architect|player"
+        r"|singer|band|director|writer|emperor|general|pope|ruler|family|individual)\b", q
+    ):
+        return PERSON
+    return OTHER
+
+
+def spans(text: str, kind: str) -> list[Span]:
+    """The spans of ``text`` that could answer a question of this kind, in order."""
+    if kind == DATE:
+        found = [Span(m.start(), m.end(), m.group()) for m in _DATE.finditer(text)]
+    elif kind == NUMBER:
+        found = [Span(m.start(), m.end(), m.group().strip()) for m in _NUMBER.finditer(text)]
+        found = [s for s in found if s.text]
+    elif kind == PERSON:
+        found = [s for s in _names(text) if not _DATE.fullmatch(s.text)]
+    elif kind == PLACE:
+        found = [s for s in _names(text) if _PLACE_LEAD.search(text[max(0, s.start - 20) : s.start])]
+    else:
+        found = []
+    return found
+
+
+def _names(text: str) -> list[Span]:
+    out: list[Span] = []
+    for m in _NAME.finditer(text):
+        start, value = m.start(), m.group()
+        # A sentence's first word is capitalized anyway: drop it when it is a common word.
+        first, _, rest = value.partition(" ")
+        if start == 0 or text[max(0, start - 2) : start] in (". ", '" '):
+            if first.lower() in _QUESTION_WORDS or first.lower() in _COMMON_STARTERS:
+                if not rest:
+                    continue
+                start += len(first) + 1
+                value = rest
+        out.append(Span(start, start + len(value), value))
+    return out
+
+
+_COMMON_STARTERS = frozenset(
+    "this that these those it its he she they his her their there however but and in on at"
+    " after before during although though while when as by for from with since many most some"
+    " all both each several other another one two three a an the later today".split()
+)
+
+
+def new_spans(found: list[Span], question_terms: set[str], analyze: object) -> list[Span]:
+    """The spans whose words are not all in the question (the question cannot be its answer)."""
+    out = []
+    for s in found:
+        terms = analyze(s.text)  # type: ignore[operator]
+        if not terms or any(t not in question_terms for t in terms):
+            out.append(s)
+    return out

@@ -1,0 +1,212 @@
+"""The retriever: keeps the inverted index in step with the store and returns hits.
+
+Before each search it asks the store for its generation; when another process (or this
+one) added or removed articles since, it analyzes only the new passages into a new
+segment and masks the removed ones, persisting both, so a restart never re-tokenizes.
+CPU work runs in a worker thread, so questions keep being answered meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+from corpus.store import Store
+from index import segment as seg
+from index.analyze import Analyzer, AnalyzerConfig
+from index.bm25 import BM25Params
+from index.files import IndexFiles, Manifest, live_mask
+from index.inverted import InvertedIndex, Scored
+from index.models import Hit
+
+MERGE_AT = 8
+BATCH = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class RetrieverSettings:
+    analyzer: AnalyzerConfig = field(default_factory=AnalyzerConfig)
+    bm25: BM25Params = field(default_factory=BM25Params)
+    index_titles: bool = True
+
+
+class Retriever:
+    """BM25 passage search over a store, incremental and persistent."""
+
+    def __init__(self, store: Store, settings: RetrieverSettings, progress: bool = False) -> None:
+        self.store = store
+        self.settings = settings
+        self.analyzer = Analyzer(settings.analyzer)
+        self.index = InvertedIndex(settings.bm25)
+        self.files = IndexFiles.beside(store.path)
+        self.progress = progress
+        self._manifest = Manifest(analyzer=settings.analyzer.key())
+        self._loaded: dict[str, seg.Segment] = {}
+        self._generation = -2
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls, store: Store, settings: RetrieverSettings | None = None, progress: bool = False
+    ) -> Retriever:
+        retriever = cls(store, settings or RetrieverSettings(), progress)
+        await retriever.sync()
+        return retriever
+
+    async def sync(self, removed: Sequence[int] = ()) -> None:
+        """Bring the index up to date with the store, if the store changed.
+
+        ``removed``: passage ids this process just deleted, masked without a full check.
+        """
+        if not removed and await self.store.generation() == self._generation:
+            return
+        async with self._lock, self.files.locked():
+            generation = await self.store.generation()
+            if not removed and generation == self._generation:
+                return
+            manifest = self.files.read(self.settings.analyzer.key())
+            if manifest.serial != self._manifest.serial or not self._loaded:
+                await asyncio.to_thread(self._load, manifest)
+            changed = False
+            if removed:
+                self.index.remove(removed)
+                manifest.removed = sorted(set(manifest.removed) | set(removed))
+                changed = True
+            changed |= await self._catch_up(manifest)
+            changed |= await self._drop_removed(manifest)
+            if len(manifest.segments) > MERGE_AT:
+                changed |= await asyncio.to_thread(self._merge_small, manifest)
+            if changed or manifest.generation != generation:
+                manifest.generation = generation
+                await asyncio.to_thread(self.files.write, manifest)
+            self._manifest = manifest
+            self._generation = generation
+
+    def _load(self, manifest: Manifest) -> None:
+        removed = np.asarray(manifest.removed, dtype=np.int64)
+        self._loaded = {
+            name: self._loaded.get(name) or self.files.load_segment(name)
+            for name in manifest.segments
+        }
+        self.index.replace([(s, live_mask(s, removed)) for s in self._loaded.values()])
+
+    async def _catch_up(self, manifest: Manifest) -> bool:
+        """Analyze passages newer than the index into a new segment."""
+        after = manifest.max_passage_id
+        total = await self.store.count_passages(after)
+        if total == 0:
+            return False
+        bar = tqdm(
+            total=total,
+            desc="indexing",
+            unit=" passages",
+            file=sys.stderr,
+            disable=not self.progress or total < 5000,
+        )
+        built: list[seg.Segment] = []
+        async for rows in self.store.passages_for_indexing(after, BATCH):
+            built.append(await asyncio.to_thread(self._build, rows))
+            after = rows[-1][0]
+            bar.update(len(rows))
+        bar.close()
+        if len(built) > 1:
+            parts = [(s, np.ones(s.size, dtype=np.bool_)) for s in built]
+            built = [await asyncio.to_thread(seg.merge, parts)]
+        for segment in built:
+            name = await asyncio.to_thread(self.files.save_segment, segment)
+            manifest.segments.append(name)
+            self._loaded[name] = segment
+            self.index.add(segment)
+        manifest.max_passage_id = max(manifest.max_passage_id, after)
+        return True
+
+    def _build(self, rows: Sequence[tuple[int, str, str]]) -> seg.Segment:
+        titles = self.settings.index_titles
+        docs = (self.analyzer(f"{title}\n{text}" if titles else text) for _, title, text in rows)
+        return seg.build([r[0] for r in rows], docs)
+
+    async def _drop_removed(self, manifest: Manifest) -> bool:
+        """Mask passages that the store no longer has."""
+        if await self.store.count_passages() == len(self.index):
+            return False
+        present = np.asarray(await self.store.passage_ids(), dtype=np.int64)
+        gone = np.setdiff1d(self.index.passage_ids(), present)
+        self.index.remove(gone.tolist())
+        manifest.removed = sorted(set(manifest.removed) | set(gone.tolist()))
+        return True
+
+    def _merge_small(self, manifest: Manifest) -> bool:
+        """Merge every segment but the largest into one, so searches visit few segments."""
+        snap = self.index.snapshot
+        big = max(s.size for s in snap.segments)
+        small = [(s, m) for s, m in zip(snap.segments, snap.live, strict=True) if s.size < big]
+        if len(small) < 2:
+            return False
+        merged = seg.merge(small)
+        name = self.files.save_segment(merged)
+        self.index.swap_merged([s for s, _ in small], merged)
+        small_ids = {id(s) for s, _ in small}
+        dropped = {n for n, s in self._loaded.items() if id(s) in small_ids}
+        position = min(manifest.segments.index(n) for n in dropped)
+        manifest.segments = [n for n in manifest.segments if n not in dropped]
+        manifest.segments.insert(position, name)
+        self._loaded = {n: self._loaded.get(n) or merged for n in manifest.segments}
+        return True
+
+    async def reindex(self) -> None:
+        """Throw the stored index away and build it again from the store."""
+        async with self._lock, self.files.locked():
+            empty = Manifest(analyzer=self.settings.analyzer.key(), serial=self._manifest.serial)
+            await asyncio.to_thread(self.files.write, empty)
+            self._loaded = {}
+            self.index.replace([])
+            self._manifest = empty
+            self._generation = -2
+        await self.sync()
+
+    async def search(self, query: str, k: int = 10, article_id: int | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``query``, optionally within one article."""
+        await self.sync()
+        allowed = None
+        if article_id is not None:
+            allowed = np.asarray(await self.store.passage_ids_of(article_id), dtype=np.int64)
+        scored = self.index.search(self.analyzer(query), k, allowed)
+        return await self.hits(scored)
+
+    async def hits(self, scored: Sequence[Scored]) -> list[Hit]:
+        """Scored passage ids joined with their text, sentences and article metadata."""
+        passages = await self.store.passages([s.passage_id for s in scored])
+        articles = await self.store.articles(p.article_id for p in passages.values())
+        out: list[Hit] = []
+        for s in scored:
+            p = passages.get(s.passage_id)
+            if p is None:
+                continue
+            a = articles[p.article_id]
+            out.append(
+                Hit(
+                    passage_id=s.passage_id,
+                    article_id=p.article_id,
+                    score=s.score,
+                    title=a.title,
+                    url=a.url,
+                    published=a.published,
+                    source=a.source,
+                    text=p.text,
+                    start=p.start,
+                    sentences=p.sentences,
+                )
+            )
+        return out
+
+    def idf(self, terms: Sequence[str]) -> dict[str, float]:
+        """Corpus idf of analyzed terms (terms absent from the corpus are left out)."""
+        return self.index.idf(terms)
+
+    def disk_bytes(self) -> int:
+        return self.files.size_bytes()

@@ -1,0 +1,147 @@
+"""The qabot command line, run as a user runs it: a separate process per command."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def qabot(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        env={**os.environ, "QABOT_DB": ""},
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A folder of mixed files: two good articles, one nested, one empty, one binary."""
+    root = tmp_path / "articles"
+    (root / "nested").mkdir(parents=True)
+    (root / "harbour.txt").write_text(
+        "Harbour report\n\nThe harbour reopened on Monday after repairs. "
+        "Fishing boats returned before dawn."
+    )
+    (root / "nested" / "garden.md").write_text(
+        "# Community garden\n\nThe community garden planted forty apple trees. "
+        "Volunteers water them every evening."
+    )
+    (root / "market.jsonl").write_text(
+        json.dumps({"title": "Market day", "text": "The market moved to the square."})
+        + "\n{not json\n"
+    )
+    (root / "empty.txt").write_text("")
+    (root / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    return root
+
+
+def test_add_reports_each_file_and_the_summary(folder: Path, tmp_path: Path) -> None:
+    result = qabot(tmp_path / "q.db", "add", str(folder))
+    assert result.returncode == 1
+    assert "3 added, 0 duplicate, 3 failed" in result.stdout
+    assert "market.jsonl:2" in result.stdout
+    assert "empty.txt" in result.stdout and "binary.txt" in result.stdout
+
+
+def test_stats_agree_with_what_was_added(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    qabot(db, "add", str(folder))
+    stats = json.loads(qabot(db, "stats", "--json").stdout)
+    listed = json.loads(qabot(db, "list", "--json").stdout)
+    assert stats["articles"] == len(listed) == 3
+    assert stats["passages"] == sum(a["passages"] for a in listed)
+    assert set(stats) == {"articles", "passages", "sentences", "db_bytes"}
+    assert set(listed[0]) == {"id", "title", "url", "published", "passages", "added_at"}
+
+
+def test_adding_the_same_folder_again_adds_nothing(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    qabot(db, "add", str(folder))
+    again = qabot(db, "add", str(folder))
+    assert "0 added, 3 duplicate" in again.stdout
+    assert json.loads(qabot(db, "stats", "--json").stdout)["articles"] == 3
+
+
+def test_standard_input_is_an_article(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    result = qabot(db, "add", "-", stdin="Night buses\n\nNight buses run until four.")
+    assert result.returncode == 0
+    assert "Night buses" in qabot(db, "show", "1").stdout
+
+
+def test_show_and_remove_an_unknown_id_fail_clearly(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    for command in ("show", "remove"):
+        result = qabot(db, command, "7")
+        assert result.returncode == 1
+        assert "no article #7" in result.stderr
+
+
+def test_search_sees_adds_and_removes_at_once(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    qabot(db, "add", str(folder))
+    found = json.loads(qabot(db, "search", "apple trees", "--json").stdout)
+    assert found["results"][0]["title"] == "Community garden"
+    qabot(db, "remove", str(found["results"][0]["article_id"]))
+    after = json.loads(qabot(db, "search", "apple trees", "--json").stdout)
+    assert all(r["title"] != "Community garden" for r in after["results"])
+
+
+def test_a_killed_bulk_add_leaves_only_complete_articles(tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(400):
+        body = " ".join(f"Report {i} line {j} tells of event {i * j}." for j in range(40))
+        (folder / f"a{i:03}.txt").write_text(f"Bulletin {i}\n\n{body}")
+    db = tmp_path / "q.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--db", str(db), "add", "-q", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while _count(db, "articles") < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    added = _count(db, "articles")
+    assert 20 <= added < 400
+    db_conn = sqlite3.connect(db)
+    rows = db_conn.execute(
+        "SELECT a.id, (SELECT count(*) FROM passages p WHERE p.article_id = a.id),"
+        " (SELECT count(*) FROM sentences s WHERE s.article_id = a.id),"
+        " (SELECT max(position) FROM sentences s WHERE s.article_id = a.id) FROM articles a"
+    ).fetchall()
+    db_conn.close()
+    assert all(passages >= 1 and sentences == last + 1 for _, passages, sentences, last in rows)
+    resumed = qabot(db, "add", "-q", str(folder))
+    assert f"{400 - added} added, {added} duplicate, 0 failed" in resumed.stdout
+    hits = json.loads(qabot(db, "search", "Bulletin 399", "--json").stdout)["results"]
+    assert hits and hits[0]["title"] == "Bulletin 399"
+
+
+def _count(db: Path, table: str) -> int:
+    if not db.exists():
+        return 0
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.OperationalError:
+        return 0
