@@ -56,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"the SQLite file (default: $QABOT_DB or {default_db_path()})",
     )
     common.add_argument(
-        "--progress", action="store_true", default=argparse.SUPPRESS,
+        "--progress",
+        action="store_true",
+        default=argparse.SUPPRESS,
         help="show progress bars even when standard error is not a terminal",
     )
     parser = argparse.ArgumentParser(
@@ -207,7 +209,9 @@ async def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
     hits = await engine.search(args.query, args.k, args.article)
     if args.json:
         keys = ("passage_id", "article_id", "title", "score", "text")
-        _print_json({"query": args.query, "results": [{k: getattr(h, k) for k in keys} for h in hits]})
+        _print_json(
+            {"query": args.query, "results": [{k: getattr(h, k) for k in keys} for h in hits]}
+        )
         return 0
     if not hits:
         print("No passage matches.")

@@ -73,7 +73,9 @@ class Engine:
 
     @classmethod
     async def open(
-        cls, db_path: Path | None = None, settings: EngineSettings | None = None,
+        cls,
+        db_path: Path | None = None,
+        settings: EngineSettings | None = None,
         progress: bool = False,
     ) -> Engine:
         settings = settings or EngineSettings.from_env()
@@ -140,7 +142,9 @@ class Engine:
     async def get(self, article_id: int) -> Article | None:
         return await self.store.get(article_id)
 
-    async def list_articles(self, limit: int | None = None, offset: int = 0) -> list[ArticleSummary]:
+    async def list_articles(
+        self, limit: int | None = None, offset: int = 0
+    ) -> list[ArticleSummary]:
         return await self.store.list_articles(limit, offset)
 
     async def stats(self) -> Stats:

@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--admins", metavar="IDS", help="admin user ids, comma-separated (default: $QABOT_ADMINS)"
     )
     parser.add_argument(
-        "--verbose", "-v", action="store_true", help="log every update handled (not the token)"
+        "--verbose", "-v", action="store_true", help="log every question and command handled"
     )
 
 
@@ -70,9 +70,10 @@ def main(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if args.verbose:
+        logging.getLogger("bot").setLevel(logging.DEBUG)
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
@@ -94,7 +95,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
     engine = await Engine.open(settings.db)
     try:
         app = build_application(settings, engine)
-        async with app:
+        async with app:  # initialize() and shutdown(); post_init is ours to call here
+            if app.post_init is not None:
+                await app.post_init(app)
             await app.start()
             assert app.updater is not None
             if settings.webhook_url:
@@ -116,6 +119,8 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
             log.info("stopping")
             await app.updater.stop()
             await app.stop()
+            if app.post_shutdown is not None:
+                await app.post_shutdown(app)
     except TelegramError as e:
         if isinstance(e, InvalidToken):
             raise

@@ -38,6 +38,7 @@ class Settings:
     listen: tuple[str, int] = ("127.0.0.1", 8443)
     secret_token: str | None = field(default=None, repr=False)
     max_upload_bytes: int = 20 * 1024 * 1024
+    flood_rate: float = 30.0  # messages per second in all, Telegram's limit for a bot
 
     @classmethod
     def from_env(

@@ -55,7 +55,7 @@ def build_application(settings: Settings, engine: Engine) -> App:
     builder = (
         ApplicationBuilder()
         .token(settings.token)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.flood_rate, max_retries=3))
         .concurrent_updates(64)
         .connect_timeout(10)
         .read_timeout(20)
@@ -182,6 +182,7 @@ async def answer_question(
             "and ask again.",
         )
         return
+    log.debug("question in chat %d: %.80r", chat.id, question)
     typing = await _start_typing(context, chat.id)
     try:
         answer = await st.engine.ask(question.strip()[:MAX_QUESTION])

@@ -12,7 +12,6 @@ import re
 from collections.abc import Awaitable
 
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
@@ -252,6 +251,4 @@ def _added_by(update: Update) -> str:
 async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
     chat, message = update.effective_chat, update.effective_message
     if chat is not None:
-        private = chat.type == ChatType.PRIVATE
-        reply_to = message.message_id if message is not None and not private else None
-        await send_html(context.bot, chat.id, text, reply_to)
+        await send_html(context.bot, chat.id, text, message.message_id if message else None)

@@ -177,7 +177,9 @@ class Store:
         )
         return None if row is None else _article(row)
 
-    async def list_articles(self, limit: int | None = None, offset: int = 0) -> list[ArticleSummary]:
+    async def list_articles(
+        self, limit: int | None = None, offset: int = 0
+    ) -> list[ArticleSummary]:
         """Articles, newest first."""
         sql = (
             "SELECT a.id, a.title, a.url, a.published, "
@@ -299,9 +301,7 @@ class Store:
 
 
 async def _bump_generation(db: aiosqlite.Connection) -> None:
-    await db.execute(
-        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
-    )
+    await db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
 
 
 def _article(row: Sequence[Any]) -> Article:

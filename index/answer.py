@@ -46,6 +46,10 @@ WEIGHTS: dict[str, float] = {
     "length": 0.0,
     "first_sentence": 0.0,
     "leans_back": 0.0,
+    "coverage_relative": 0.0,
+    "coverage_previous": 0.0,
+    "surface_bigrams": 0.0,
+    "type_near": 0.0,
 }
 # Confidence: logistic over (bias, best score, margin over the runner-up, best coverage,
 # share of the question's idf absent from the corpus, top passage score per question idf).

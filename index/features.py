@@ -37,7 +37,12 @@ NAMES = (
     "length",
     "first_sentence",
     "leans_back",
+    "coverage_relative",
+    "coverage_previous",
+    "surface_bigrams",
+    "type_near",
 )
+_SURFACE = re.compile(r"[^\W_]+", re.UNICODE)
 K1, B, AVG_SENTENCE_TERMS = 1.2, 0.75, 14.0
 _LEANS = re.compile(
     r"^(?:he|she|it|they|his|her|its|their|this|these|those|that|such|there|him|them"
@@ -53,6 +58,7 @@ class Query:
     """A question analyzed once: its terms, their idf (absent ones get the highest), its type."""
 
     text: str
+    words: frozenset[tuple[str, str]]
     terms: frozenset[str]
     idf: dict[str, float]
     total_idf: float
@@ -67,8 +73,10 @@ class Query:
         terms = analyze(question)
         weights = {t: idf.get(t, top) for t in terms}
         missing = sum(w for t, w in weights.items() if t not in idf)
+        tokens = _SURFACE.findall(question.lower())
         return cls(
             text=question,
+            words=frozenset(zip(tokens, tokens[1:], strict=False)),
             terms=frozenset(terms),
             idf=weights,
             total_idf=sum(weights.values()) or 1.0,
@@ -141,10 +149,22 @@ def features(
                 query.bigrams
             )
         kind = query.kind
-        typed = 0.0
+        typed = near = 0.0
         if kind != qtype.OTHER:
-            found_spans = qtype.spans(c.sentence.text, kind)
-            typed = 1.0 if any(_is_new(s.text, q, analyze) for s in found_spans) else 0.0
+            new_spans = [
+                s for s in qtype.spans(c.sentence.text, kind) if _is_new(s.text, q, analyze)
+            ]
+            typed = 1.0 if new_spans else 0.0
+            if new_spans and found:
+                near = _nearness(c.sentence.text, new_spans, q, analyze)
+        prev_cov = 0.0
+        if c.previous is not None:
+            prev_cov = sum(query.idf[t] for t in set(analyze(c.previous.text)) & q) / total
+        surface = 0.0
+        if query.words:
+            tokens = _SURFACE.findall(c.sentence.text.lower())
+            pairs = set(zip(tokens, tokens[1:], strict=False))
+            surface = len(pairs & query.words) / len(query.words)
         rows.append(
             [
                 cov,
@@ -167,9 +187,31 @@ def features(
                 math.log1p(len(terms)),
                 1.0 if c.sentence.position == 0 else 0.0,
                 1.0 if leans_back(c.sentence.text) else 0.0,
+                0.0,
+                prev_cov,
+                surface,
+                near,
             ]
         )
+    best = max((r[0] for r in rows), default=0.0) or 1.0
+    for r in rows:
+        r[NAMES.index("coverage_relative")] = r[0] / best
     return rows
+
+
+def _nearness(
+    text: str, spans: list[qtype.Span], question: frozenset[str], analyze: Callable[[str], list[str]]
+) -> float:
+    """1 / (1 + words between a typed span and the nearest question word of the sentence)."""
+    anchors = [
+        m.start() for m in _SURFACE.finditer(text) if set(analyze(m.group())) & question
+    ]
+    if not anchors:
+        return 0.0
+    best = min(
+        len(_SURFACE.findall(text[min(a, s.start) : max(a, s.end)])) for a in anchors for s in spans
+    )
+    return 1.0 / (1.0 + best)
 
 
 def leans_back(text: str) -> bool:

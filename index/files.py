@@ -7,11 +7,11 @@ renamed, and writers in different processes take turns through a lock file.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import json
 import os
 import uuid
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field

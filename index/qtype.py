@@ -78,7 +78,10 @@ def question_type(question: str) -> str:
                  r"|region|town|continent|island|location|area|province|county|nation"
                  r"|river|mountain|village|street|building|neighborhood|district)\b", q):
         return PLACE
-    if re.search(r"^\s*(?:who|whom|whose)\b|\b(?:who|whom|whose)\b", q) or re.search(
+    first = re.search(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", q)
+    if first and first.group() in ("who", "whom", "whose") or re.search(
+        r"\b(?:what|which) (?:is|was|were|are)?\s*(?:the )?names?\b|\bnamed what\b", q
+    ) or re.search(
         r"\b(?:what|which) (?:person|man|woman|people|group|company|organization|team"
         r"|president|king|queen|leader|author|artist|composer|scientist|architect|player"
         r"|singer|band|director|writer|emperor|general|pope|ruler|family|individual)\b", q

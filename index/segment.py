@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -90,14 +91,12 @@ class _Vocab(dict[str, int]):
 
 def build(passage_ids: Sequence[int], docs: Iterable[Sequence[str]]) -> Segment:
     """A segment from passages already analyzed into terms, in passage id order."""
+    docs = docs if isinstance(docs, list) else list(docs)
+    lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     vocab = _Vocab()
-    lookup = vocab.__getitem__
-    ids: list[int] = []
-    lengths: list[int] = []
-    for terms in docs:
-        lengths.append(len(terms))
-        ids.extend(map(lookup, terms))
-    return from_term_ids(passage_ids, lengths, np.asarray(ids, dtype=np.int64), list(vocab))
+    flat = chain.from_iterable(docs)
+    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=int(lengths.sum()))
+    return from_term_ids(passage_ids, lengths, ids, list(vocab))
 
 
 def from_term_ids(

@@ -52,12 +52,12 @@ class _Checker(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            self.error = f"Unsupported start tag \"{tag}\""
+            self.error = f'Unsupported start tag "{tag}"'
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack.pop() != tag:
-            self.error = f"Unmatched end tag \"{tag}\""
+            self.error = f'Unmatched end tag "{tag}"'
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
@@ -111,6 +111,7 @@ class FakeBotApi:
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     failures: dict[str, list[ApiError]] = field(default_factory=dict)
     url: str = ""
+    webhook: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -167,9 +168,11 @@ class FakeBotApi:
         reply_to: dict[str, Any] | None = None,
         document: dict[str, Any] | None = None,
         caption: str | None = None,
+        send: bool = True,
         **extra: Any,
     ) -> dict[str, Any]:
-        """Push a message as a user sends it; commands and @mentions get their entities."""
+        """Push a message as a user sends it (unless not ``send``); commands and @mentions
+        get their entities."""
         chat_type = chat_type or ("private" if chat_id > 0 else "group")
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
@@ -196,7 +199,8 @@ class FakeBotApi:
             message["reply_to_message"] = reply_to
         if document is not None:
             message["document"] = document
-        self.push(message=message)
+        if send:
+            self.push(message=message)
         return message
 
     def callback(self, message: dict[str, Any], data: str, user_id: int) -> None:
@@ -239,9 +243,7 @@ class FakeBotApi:
             if c.method == method and (chat_id is None or c.chat_id == chat_id)
         ]
 
-    async def wait_for(
-        self, predicate: Callable[[list[Sent]], Any], timeout: float = 10.0
-    ) -> Any:
+    async def wait_for(self, predicate: Callable[[list[Sent]], Any], timeout: float = 10.0) -> Any:
         """Wait until ``predicate(calls)`` is truthy and return its value."""
         async with asyncio.timeout(timeout):
             async with self._changed:
@@ -276,7 +278,10 @@ class FakeBotApi:
         if request.match_info["token"] != self.token:
             return _error(ApiError(401, "Unauthorized"))
         method = request.match_info["method"]
-        params = await _params(request)
+        try:
+            params = await _params(request)
+        except ConnectionResetError:  # the bot cancelled the call (a "typing" no longer needed)
+            return web.Response(status=499)
         try:
             if (pending := self.failures.get(method)) and not method.startswith("getUpdates"):
                 error = pending.pop(0)
@@ -328,6 +333,10 @@ class FakeBotApi:
                     return []
 
     async def _api_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        return True
+
+    async def _api_setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = dict(params)
         return True
 
     async def _api_setMyCommands(self, params: dict[str, Any]) -> Any:
