@@ -117,16 +117,20 @@ class InvertedIndex:
                     removed += count
                     n_docs -= count
                     total -= float(seg.doc_len[hit].sum())
-                    new_live = live & ~hit
-                    drop = seg.df(live) - seg.df(new_live)
-                    for col in np.flatnonzero(drop).tolist():
+                    # The columns of the postings of the removed rows: one pass over rows.
+                    postings = np.flatnonzero(hit[seg.rows])
+                    cols, drop = np.unique(
+                        np.searchsorted(seg.indptr, postings, side="right") - 1,
+                        return_counts=True,
+                    )
+                    for col, n in zip(cols.tolist(), drop.tolist(), strict=True):
                         term = seg.terms[col]
-                        left = df[term] - float(drop[col])
+                        left = df[term] - n
                         if left > 0:
                             df[term] = left
                         else:
                             del df[term]
-                    live = new_live
+                    live = live & ~hit
                 lives.append(live)
             if removed:
                 self._snap = self._derive(snap, snap.segments, tuple(lives), df, n_docs, total)

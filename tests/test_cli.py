@@ -145,3 +145,24 @@ def _count(db: Path, table: str) -> int:
             conn.close()
     except sqlite3.OperationalError:
         return 0
+
+
+def test_ask_json_cites_the_answering_article(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    qabot(db, "add", str(folder))
+    answer = json.loads(
+        qabot(db, "ask", "How many apple trees did the garden plant?", "--json").stdout
+    )
+    assert set(answer) >= {
+        "question",
+        "answered",
+        "confidence",
+        "short_answer",
+        "sentences",
+        "sources",
+        "took_ms",
+    }
+    assert answer["answered"]
+    assert "forty apple trees" in answer["sentences"][0]["text"]
+    cited = {s["n"]: s["title"] for s in answer["sources"]}
+    assert cited[answer["sentences"][0]["citation"]] == "Community garden"
