@@ -43,17 +43,17 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(A-Z0-9])")
 # --- corpus recipe (parent) -------------------------------------------------------------
 
 
-def eval_sentences() -> list[str]:
+def eval_sentences(data: Path) -> list[str]:
     sentences: list[str] = []
-    with open(EVAL / "squad-train.articles.jsonl") as f:
+    with open(data / "squad-train.articles.jsonl") as f:
         for line in f:
             for paragraph in json.loads(line)["text"].split("\n\n"):
                 sentences.extend(s for s in SENTENCE_END.split(paragraph.strip()) if s)
     return sentences
 
 
-def eval_questions(count: int, seed: int) -> list[str]:
-    with open(EVAL / "squad-train.questions.jsonl") as f:
+def eval_questions(data: Path, count: int, seed: int) -> list[str]:
+    with open(data / "squad-train.questions.jsonl") as f:
         questions = [json.loads(line)["question"] for line in f]
     return random.Random(seed).sample(questions, min(count, len(questions)))
 
@@ -112,7 +112,9 @@ def qabot_child(work: Path, passages: int) -> dict[str, Any]:
     from index.analyze import Analyzer
     from index.files import IndexFiles, Manifest, live_mask
     from index.inverted import InvertedIndex
+    from index.retriever import RetrieverSettings
 
+    params = RetrieverSettings().bm25
     analyzer = Analyzer()
     sentences = json.loads((work / "sentences.json").read_text())
     draws, bounds = np.load(work / "draws.npy"), np.load(work / "bounds.npy")
@@ -135,16 +137,21 @@ def qabot_child(work: Path, passages: int) -> dict[str, Any]:
             tokens.writelines(" ".join(d) + "\n" for d in docs)
             del texts, docs
     del sentences, draws, bounds
+    parts = {"segments_s": round(build_s, 3)}
     t0 = time.perf_counter()
     files = IndexFiles(work / "qabot.index")
     manifest = Manifest(analyzer=analyzer.config.key(), max_passage_id=passages)
     if len(built) > 1:
         built = [seg.merge([(s, np.ones(s.size, dtype=np.bool_)) for s in built])]
+    t1 = time.perf_counter()
     manifest.segments.append(files.save_segment(built[0]))
     files.write(manifest)
-    index = InvertedIndex()
+    t2 = time.perf_counter()
+    index = InvertedIndex(params)
     index.add(built[0])
-    build_s += time.perf_counter() - t0
+    t3 = time.perf_counter()
+    parts.update(merge_s=round(t1 - t0, 3), save_s=round(t2 - t1, 3), load_s=round(t3 - t2, 3))
+    build_s += t3 - t0
     del built
     gc.collect()
 
@@ -181,7 +188,7 @@ def qabot_child(work: Path, passages: int) -> dict[str, Any]:
     loaded = files.read(analyzer.config.key())
     removed = np.asarray(loaded.removed, dtype=np.int64)
     segments = [files.load_segment(name) for name in loaded.segments]
-    restarted = InvertedIndex()
+    restarted = InvertedIndex(params)
     restarted.replace([(s, live_mask(s, removed)) for s in segments])
     restarted.search(queries[0], TOP)
     restart_s = time.perf_counter() - t0
@@ -190,9 +197,11 @@ def qabot_child(work: Path, passages: int) -> dict[str, Any]:
         build_s=round(build_s, 3),
         analyze_s=round(analyze_s, 3),
         build_total_s=round(build_s + analyze_s, 3),
+        build_parts=parts,
         add_s=round(add_s, 4),
         restart_s=round(restart_s, 3),
         disk_mb=round(files.size_bytes() / 2**20, 1),
+        bm25=f"{params.variant} k1={params.k1} b={params.b}",
         peak_rss_mb=round(peak_rss_mb(), 1),
     )
     return result
@@ -250,6 +259,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--rank-bm25-sample", type=int, default=None)
     parser.add_argument("--rank-bm25-rebuild", choices=("yes", "no"), default="yes")
+    parser.add_argument("--eval", type=Path, default=EVAL, help="the SQuAD JSONL directory")
+    parser.add_argument("--only-qabot", action="store_true", help="skip the rank-bm25 side")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--work", type=Path, help="keep the work files in this directory")
     parser.add_argument("--child", choices=("qabot", "rank_bm25"), help=argparse.SUPPRESS)
@@ -269,11 +280,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="qabot-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
-    if EVAL.is_dir():
-        sentences = eval_sentences()
-        queries = eval_questions(args.queries, args.seed)
+    if args.eval.is_dir():
+        sentences = eval_sentences(args.eval)
+        queries = eval_questions(args.eval, args.queries, args.seed)
         notes.append(
-            f"corpus: {len(sentences)} sentences of ../shared/eval (SQuAD) recombined at "
+            f"corpus: {len(sentences)} sentences of {args.eval} (SQuAD) recombined at "
             f"random (seed {args.seed}) into ~{WORDS_PER_PASSAGE}-word passages; queries: "
             f"{len(queries)} SQuAD questions sampled with seed {args.seed}"
         )
@@ -281,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sentences = synthetic_sentences(100_000, args.seed)
         rng = random.Random(args.seed)
         queries = [" ".join(rng.choice(sentences).split()[:8]) for _ in range(args.queries)]
-        notes.append("corpus and queries synthetic (Zipf words): ../shared/eval is absent")
+        notes.append(f"corpus and queries synthetic (Zipf words): {args.eval} is absent")
     draws, bounds = recipe(sentences, args.passages, args.seed)
     extra_draws, extra_bounds = recipe(sentences, ADDED, args.seed + 1)
     added = [
@@ -296,6 +307,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     base = ["--passages", str(args.passages), "--seed", str(args.seed), "--work", str(work)]
     try:
         qabot = run_child([*base, "--child", "qabot"])
+        if args.only_qabot:
+            print(json.dumps({"passages": args.passages, "qabot": qabot}, indent=2))
+            return
         rb_args = [*base, "--child", "rank_bm25", "--rank-bm25-sample", str(sample)]
         rank_bm25 = run_child([*rb_args, "--rank-bm25-rebuild", args.rank_bm25_rebuild])
     finally:

@@ -67,19 +67,28 @@ class Tally:
         for k in RECALL_AT:
             hit = sum(any(contains(p, q.answers) for p in o.passages[:k]) for q, o in self.rows)
             out[f"answer_recall@{k}"] = hit / n
-        out["sentence_acc@1"] = sum(
-            o.best is not None and contains(o.best, q.answers) for q, o in self.rows
-        ) / n
-        out["reply_acc"] = sum(
-            any(contains(s, q.answers) for s in o.reply) for q, o in self.rows
-        ) / n
+        out["sentence_acc@1"] = (
+            sum(o.best is not None and contains(o.best, q.answers) for q, o in self.rows) / n
+        )
+        out["reply_acc"] = (
+            sum(any(contains(s, q.answers) for s in o.reply) for q, o in self.rows) / n
+        )
         if self.has_short:
-            out["short_answer_em"] = sum(
-                exact_match(o.short_answer or "", q.answers) for q, o in self.rows
-            ) / n
-            out["short_answer_f1"] = sum(f1(o.short_answer or "", q.answers) for q, o in self.rows) / n
+            out["short_answer_em"] = (
+                sum(exact_match(o.short_answer or "", q.answers) for q, o in self.rows) / n
+            )
+            out["short_answer_f1"] = (
+                sum(f1(o.short_answer or "", q.answers) for q, o in self.rows) / n
+            )
         else:
             out["short_answer_em"] = out["short_answer_f1"] = None
+        out["sentence_acc@1_if_always_answering"] = (
+            sum(
+                o.ranked_best is not None and contains(o.ranked_best, q.answers)
+                for q, o in self.rows
+            )
+            / n
+        )
         out["answered_rate"] = sum(o.answered for _, o in self.rows) / n
         words = [sum(len(s.split()) for s in o.reply) for _, o in self.rows if o.answered]
         out["mean_reply_words"] = sum(words) / len(words) if words else 0.0
@@ -90,10 +99,6 @@ class Tally:
             out["abstain_unanswerable"] = sum(not o.answered for o in self.unanswerable) / (
                 len(self.unanswerable) or 1
             )
-            out["sentence_acc@1_if_always_answering"] = sum(
-                o.ranked_best is not None and contains(o.ranked_best, q.answers)
-                for q, o in self.rows
-            ) / n
         out["questions"] = len(self.rows) + len(self.unanswerable)
         if holdout:
             out["answerable"] = len(self.rows)
@@ -146,7 +151,7 @@ def sample(questions: Sequence[Question], n: int | None, seed: int) -> list[Ques
 def holdout(
     questions: Sequence[Question], article_ids: Sequence[str], fraction: float, seed: int
 ) -> set[str]:
-    """Articles to leave out, shuffled by seed, until about ``fraction`` of the questions are theirs."""
+    """Articles to leave out (seeded) until about ``fraction`` of the questions are theirs."""
     if fraction <= 0:
         return set()
     per_article: dict[str, int] = {}
@@ -186,7 +191,9 @@ def answer_outcome(answer: Answer, passages: list[str]) -> Outcome:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     articles = load_jsonl(args.articles)
     questions = sample(load_questions(args.questions), args.sample, args.seed)
-    left_out = holdout(questions, [str(a["id"]) for a in articles], args.holdout_fraction, args.seed)
+    left_out = holdout(
+        questions, [str(a["id"]) for a in articles], args.holdout_fraction, args.seed
+    )
     kept = [a for a in articles if str(a["id"]) not in left_out]
     holding = args.holdout_fraction > 0
     ours, base = Tally(), Tally(has_short=False)
@@ -202,15 +209,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             failed = [o for o in outcomes if o.error]
             if failed:
                 print(f"{len(failed)} articles failed, e.g. {failed[0].error}", file=sys.stderr)
-            print(f"indexed {len(kept)} articles in {time.perf_counter() - started:.1f}s",
-                  file=sys.stderr)
+            print(
+                f"indexed {len(kept)} articles in {time.perf_counter() - started:.1f}s",
+                file=sys.stderr,
+            )
             passages = (await engine.stats()).passages
             baseline = Baseline([str(a["text"]) for a in kept]) if args.baseline else None
             for q in tqdm(questions, desc="asking", unit=" q", file=sys.stderr):
                 answerable = q.article_id not in left_out
                 answer = await engine.ask(q.question)
                 hits = await engine.search(q.question, max(RECALL_AT))
-                ours.add(q, answer_outcome(answer, [h.text for h in hits]), answerable)
+                text = {h.passage_id: h.text for h in hits}
+                reranked = [text[p] for p in answer.passages if p in text]
+                rest = [h.text for h in hits if h.passage_id not in set(answer.passages)]
+                ours.add(q, answer_outcome(answer, (reranked + rest)[:20]), answerable)
                 if baseline is not None:
                     t0 = time.perf_counter()
                     r = baseline.ask(q.question, max(RECALL_AT))

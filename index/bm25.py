@@ -95,6 +95,27 @@ def scores_with_norm(
     return term_idf * tf * (k1 + 1) * (ctd + d) / (k1 + ctd + d)
 
 
+def scores_in_place(
+    params: BM25Params, term_idf: float, tf: FloatArray, norm: FloatArray
+) -> FloatArray:
+    """:func:`scores_with_norm`, overwriting ``tf`` and ``norm`` (fresh arrays) for speed."""
+    k1 = params.k1
+    if params.variant == "l":
+        ctd = np.divide(tf, norm, out=norm)
+        ctd += params.d
+        den = ctd + k1
+        tf *= term_idf * (k1 + 1)
+        tf *= ctd
+        tf /= den
+        return tf
+    # Okapi, Lucene and Plus (whose idf * d share is constant()) share one term weight.
+    norm *= k1
+    norm += tf
+    tf *= term_idf * (k1 + 1)
+    tf /= norm
+    return tf
+
+
 def constant(params: BM25Params, term_idf: float) -> float:
     """The share of one query term that every passage gets, matching it or not."""
     if params.variant == "plus":

@@ -6,6 +6,7 @@ its passage, with corpus idf; ``index.answer`` weighs them with constants fitted
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -76,12 +77,12 @@ class Query:
         tokens = _SURFACE.findall(question.lower())
         return cls(
             text=question,
-            words=frozenset(zip(tokens, tokens[1:], strict=False)),
+            words=frozenset(itertools.pairwise(tokens)),
             terms=frozenset(terms),
             idf=weights,
             total_idf=sum(weights.values()) or 1.0,
             missing_idf=missing,
-            bigrams=frozenset(zip(terms, terms[1:], strict=False)),
+            bigrams=frozenset(itertools.pairwise(terms)),
             kind=qtype.question_type(question),
         )
 
@@ -122,9 +123,9 @@ def features(
 ) -> list[list[float]]:
     """One feature row per candidate, in the order of ``NAMES``."""
     top = hits[0].score if hits and hits[0].score > 0 else 1.0
-    per_article: Counter[int] = Counter()
+    per_article: dict[int, float] = {}
     for h in hits:
-        per_article[h.article_id] += h.score / top
+        per_article[h.article_id] = per_article.get(h.article_id, 0.0) + h.score / top
     titles: dict[int, set[str]] = {}
     rows: list[list[float]] = []
     q, total = query.terms, query.total_idf
@@ -145,11 +146,9 @@ def features(
         new = len({t for t in terms if t not in q})
         bigram = 0.0
         if query.bigrams:
-            bigram = len(set(zip(terms, terms[1:], strict=False)) & query.bigrams) / len(
-                query.bigrams
-            )
+            bigram = len(set(itertools.pairwise(terms)) & query.bigrams) / len(query.bigrams)
         kind = query.kind
-        typed = near = 0.0
+        typed, near = 0.0, 0.0
         if kind != qtype.OTHER:
             new_spans = [
                 s for s in qtype.spans(c.sentence.text, kind) if _is_new(s.text, q, analyze)
@@ -163,7 +162,7 @@ def features(
         surface = 0.0
         if query.words:
             tokens = _SURFACE.findall(c.sentence.text.lower())
-            pairs = set(zip(tokens, tokens[1:], strict=False))
+            pairs = set(itertools.pairwise(tokens))
             surface = len(pairs & query.words) / len(query.words)
         rows.append(
             [
@@ -200,12 +199,13 @@ def features(
 
 
 def _nearness(
-    text: str, spans: list[qtype.Span], question: frozenset[str], analyze: Callable[[str], list[str]]
+    text: str,
+    spans: list[qtype.Span],
+    question: frozenset[str],
+    analyze: Callable[[str], list[str]],
 ) -> float:
     """1 / (1 + words between a typed span and the nearest question word of the sentence)."""
-    anchors = [
-        m.start() for m in _SURFACE.finditer(text) if set(analyze(m.group())) & question
-    ]
+    anchors = [m.start() for m in _SURFACE.finditer(text) if set(analyze(m.group())) & question]
     if not anchors:
         return 0.0
     best = min(

@@ -184,7 +184,7 @@ class InvertedIndex:
         found_ids: list[NDArray[np.int64]] = []
         found_scores: list[NDArray[np.float64]] = []
         for i, seg in enumerate(snap.segments):
-            ids, scores = self._score_segment(seg, snap, i, weights, allowed)
+            ids, scores = self._score_segment(seg, snap, i, weights, k, allowed)
             if ids.size:
                 found_ids.append(ids)
                 found_scores.append(scores)
@@ -200,8 +200,10 @@ class InvertedIndex:
         snap: Snapshot,
         i: int,
         weights: Sequence[tuple[str, float]],
+        k: int,
         allowed: NDArray[np.int64] | None,
     ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Passage ids and scores holding the segment's top ``k`` (and maybe more)."""
         norm = snap.norms[i]
         hit_rows: list[NDArray[np.int32]] = []
         hit_scores: list[NDArray[np.float64]] = []
@@ -215,10 +217,27 @@ class InvertedIndex:
             rows = seg.rows[lo:hi]
             tf = seg.tfs[lo:hi].astype(np.float64)
             hit_rows.append(rows)
-            hit_scores.append(bm25.scores_with_norm(self.params, weight, tf, norm[rows]))
+            hit_scores.append(bm25.scores_in_place(self.params, weight, tf, norm[rows]))
         if not hit_rows:
             return np.zeros(0, np.int64), np.zeros(0)
-        touched, scores = _accumulate(hit_rows, hit_scores, seg.size)
+        total = sum(r.size for r in hit_rows)
+        if len(hit_rows) == 1 or total < seg.size * SPARSE_SHARE:
+            touched, scores = _sparse_sum(hit_rows, hit_scores)
+        else:
+            dense: NDArray[np.float64] = np.bincount(
+                np.concatenate(hit_rows), weights=np.concatenate(hit_scores), minlength=seg.size
+            ).astype(np.float64, copy=False)
+            if allowed is None and all(w > 0 for _, w in weights):
+                # Scores are positive: at least k live passages reach ``floor``, so the
+                # top k are among the passages at or above it, found in one pass.
+                if not snap.full[i]:
+                    dense[~snap.live[i]] = 0.0
+                floor = _kth_best(dense, hit_rows, k)
+                if floor > 0:
+                    touched = np.flatnonzero(dense >= floor)
+                    return seg.passage_ids[touched], dense[touched]
+            touched = _union(hit_rows, seg.size)
+            scores = dense[touched]
         if not snap.full[i]:
             keep = snap.live[i][touched]
             touched, scores = touched[keep], scores[keep]
@@ -279,25 +298,39 @@ class InvertedIndex:
         )
 
 
-def _accumulate(
-    rows: list[NDArray[np.int32]], scores: list[NDArray[np.float64]], size: int
+def _sparse_sum(
+    rows: list[NDArray[np.int32]], scores: list[NDArray[np.float64]]
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """The distinct rows and the sum of their scores (each ``rows[i]`` holds distinct rows)."""
+    """The distinct rows and their summed scores (each ``rows[i]`` holds distinct rows)."""
     if len(rows) == 1:
         return rows[0].astype(np.int64), scores[0]
     all_rows = np.concatenate(rows)
-    all_scores = np.concatenate(scores)
-    if all_rows.size < size * SPARSE_SHARE:
-        # Concatenated sorted runs: timsort merges them in near-linear time.
-        order = np.argsort(all_rows, kind="stable")
-        sorted_rows = all_rows[order]
-        starts = np.flatnonzero(np.concatenate(([True], sorted_rows[1:] != sorted_rows[:-1])))
-        return sorted_rows[starts].astype(np.int64), np.add.reduceat(all_scores[order], starts)
-    dense = np.bincount(all_rows, weights=all_scores, minlength=size)
+    # Concatenated sorted runs: timsort merges them in near-linear time.
+    order = np.argsort(all_rows, kind="stable")
+    sorted_rows = all_rows[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_rows[1:] != sorted_rows[:-1])))
+    summed = np.add.reduceat(np.concatenate(scores)[order], starts)
+    return sorted_rows[starts].astype(np.int64), summed
+
+
+def _union(rows: list[NDArray[np.int32]], size: int) -> NDArray[np.int64]:
     seen = np.zeros(size, dtype=np.bool_)
-    seen[all_rows] = True
-    touched = np.flatnonzero(seen).astype(np.int64, copy=False)
-    return touched, dense[touched].astype(np.float64, copy=False)
+    for r in rows:
+        seen[r] = True
+    return np.flatnonzero(seen).astype(np.int64, copy=False)
+
+
+def _kth_best(dense: NDArray[np.float64], rows: list[NDArray[np.int32]], k: int) -> float:
+    """A lower bound on the k-th best score: the k-th best among some distinct passages.
+
+    The passages of the rarest term with at least k of them (likely high scorers), at
+    most max(k, 8192) of them; 0 when no term has k passages.
+    """
+    lists = sorted((r for r in rows if r.size >= k), key=len)
+    if not lists:
+        return 0.0
+    values = dense[lists[0][: max(k, 8192)]]
+    return float(np.partition(values, values.size - k)[values.size - k])
 
 
 def _top(ids: NDArray[np.int64], scores: NDArray[np.float64], k: int) -> list[Scored]:

@@ -63,3 +63,4 @@ class Answer:
     sources: tuple[Source, ...]
     more: tuple[Quote, ...] = ()
     took_ms: float = 0.0
+    passages: tuple[int, ...] = ()  # the retrieved passage ids, reranked by their best sentence

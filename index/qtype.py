@@ -47,8 +47,35 @@ _NAME = re.compile(
 )
 _PLACE_LEAD = re.compile(r"\b(?:in|at|from|near|to|into|across|throughout|of)\s+(?:the\s+)?$")
 _QUESTION_WORDS = frozenset(
-    "what which who whom whose when where why how in on at the a an of for is was are were did"
-    " do does during after before".split()
+    [
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "in",
+        "on",
+        "at",
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "is",
+        "was",
+        "are",
+        "were",
+        "did",
+        "do",
+        "does",
+        "during",
+        "after",
+        "before",
+    ]
 )
 
 
@@ -66,25 +93,33 @@ def question_type(question: str) -> str:
         return NUMBER
     if re.search(
         r"\b(?:what|which|in what|in which) (?:percentage|percent|number|amount|proportion"
-        r"|population|size|age|fraction|ratio|temperature|distance|speed)\b", q
+        r"|population|size|age|fraction|ratio|temperature|distance|speed)\b",
+        q,
     ):
         return NUMBER
     if re.search(
         r"\bwhen\b|\b(?:what|which|in what|in which) (?:year|years|date|century|decade|day|month"
-        r"|era|period|time|season)\b|\bwhat time\b|\bhow long ago\b", q
+        r"|era|period|time|season)\b|\bwhat time\b|\bhow long ago\b",
+        q,
     ):
         return DATE
-    if re.search(r"\bwhere\b|\b(?:what|which|in what|in which) (?:country|city|state|place"
-                 r"|region|town|continent|island|location|area|province|county|nation"
-                 r"|river|mountain|village|street|building|neighborhood|district)\b", q):
+    if re.search(
+        r"\bwhere\b|\b(?:what|which|in what|in which) (?:country|city|state|place"
+        r"|region|town|continent|island|location|area|province|county|nation"
+        r"|river|mountain|village|street|building|neighborhood|district)\b",
+        q,
+    ):
         return PLACE
     first = re.search(r"\b(?:what|which|who|whom|whose|when|where|why|how)\b", q)
-    if first and first.group() in ("who", "whom", "whose") or re.search(
-        r"\b(?:what|which) (?:is|was|were|are)?\s*(?:the )?names?\b|\bnamed what\b", q
-    ) or re.search(
-        r"\b(?:what|which) (?:person|man|woman|people|group|company|organization|team"
-        r"|president|king|queen|leader|author|artist|composer|scientist|architect|player"
-        r"|singer|band|director|writer|emperor|general|pope|ruler|family|individual)\b", q
+    if (
+        (first and first.group() in ("who", "whom", "whose"))
+        or re.search(r"\b(?:what|which) (?:is|was|were|are)?\s*(?:the )?names?\b|\bnamed what\b", q)
+        or re.search(
+            r"\b(?:what|which) (?:person|man|woman|people|group|company|organization|team"
+            r"|president|king|queen|leader|author|artist|composer|scientist|architect|player"
+            r"|singer|band|director|writer|emperor|general|pope|ruler|family|individual)\b",
+            q,
+        )
     ):
         return PERSON
     return OTHER
@@ -100,7 +135,9 @@ def spans(text: str, kind: str) -> list[Span]:
     elif kind == PERSON:
         found = [s for s in _names(text) if not _DATE.fullmatch(s.text)]
     elif kind == PLACE:
-        found = [s for s in _names(text) if _PLACE_LEAD.search(text[max(0, s.start - 20) : s.start])]
+        found = [
+            s for s in _names(text) if _PLACE_LEAD.search(text[max(0, s.start - 20) : s.start])
+        ]
     else:
         found = []
     return found
@@ -112,20 +149,68 @@ def _names(text: str) -> list[Span]:
         start, value = m.start(), m.group()
         # A sentence's first word is capitalized anyway: drop it when it is a common word.
         first, _, rest = value.partition(" ")
-        if start == 0 or text[max(0, start - 2) : start] in (". ", '" '):
-            if first.lower() in _QUESTION_WORDS or first.lower() in _COMMON_STARTERS:
-                if not rest:
-                    continue
-                start += len(first) + 1
-                value = rest
+        at_start = start == 0 or text[max(0, start - 2) : start] in (". ", '" ')
+        if at_start and (first.lower() in _QUESTION_WORDS or first.lower() in _COMMON_STARTERS):
+            if not rest:
+                continue
+            start += len(first) + 1
+            value = rest
         out.append(Span(start, start + len(value), value))
     return out
 
 
 _COMMON_STARTERS = frozenset(
-    "this that these those it its he she they his her their there however but and in on at"
-    " after before during although though while when as by for from with since many most some"
-    " all both each several other another one two three a an the later today".split()
+    [
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "his",
+        "her",
+        "their",
+        "there",
+        "however",
+        "but",
+        "and",
+        "in",
+        "on",
+        "at",
+        "after",
+        "before",
+        "during",
+        "although",
+        "though",
+        "while",
+        "when",
+        "as",
+        "by",
+        "for",
+        "from",
+        "with",
+        "since",
+        "many",
+        "most",
+        "some",
+        "all",
+        "both",
+        "each",
+        "several",
+        "other",
+        "another",
+        "one",
+        "two",
+        "three",
+        "a",
+        "an",
+        "the",
+        "later",
+        "today",
+    ]
 )
 
 

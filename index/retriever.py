@@ -31,7 +31,8 @@ BATCH = 20_000
 @dataclass(frozen=True, slots=True)
 class RetrieverSettings:
     analyzer: AnalyzerConfig = field(default_factory=AnalyzerConfig)
-    bm25: BM25Params = field(default_factory=BM25Params)
+    # Plus with k1 0.9, b 0.4: chosen by answer recall on a tuning split of SQuAD.
+    bm25: BM25Params = field(default_factory=lambda: BM25Params(k1=0.9, b=0.4))
     index_titles: bool = True
 
 

@@ -21,9 +21,7 @@ def short_answer(
     if not found:
         return None
     anchors = [
-        i
-        for i, word in enumerate(_words(text))
-        if word[2] and set(analyze(word[2])) & question
+        i for i, word in enumerate(_words(text)) if word[2] and set(analyze(word[2])) & question
     ]
     words = _words(text)
     if not anchors:
@@ -39,8 +37,8 @@ def short_answer(
 
 def _new(span: str, question: frozenset[str], analyze: Callable[[str], list[str]]) -> bool:
     terms = analyze(span)
-    return bool(terms) and any(t not in question for t in terms) or not terms and any(
-        ch.isdigit() for ch in span
+    return (bool(terms) and any(t not in question for t in terms)) or (
+        not terms and any(ch.isdigit() for ch in span)
     )
 
 

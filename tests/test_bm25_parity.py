@@ -132,18 +132,20 @@ class Corpus:
         return out
 
 
-def assert_parity(model: BM25, index: InvertedIndex, corpus: Corpus, query: list[str]) -> None:
+def assert_parity(
+    model: BM25, index: InvertedIndex, corpus: Corpus, query: list[str], top: int = TOP
+) -> None:
     expected = np.asarray(model.get_scores(query), dtype=np.float64)
     matched = corpus.matched(query)
-    hits = index.search(query, TOP)
+    hits = index.search(query, top)
     rows = np.flatnonzero(matched)
     order = rows[np.lexsort((rows, -expected[rows]))]
-    assert len(hits) == min(order.size, TOP), query
+    assert len(hits) == min(order.size, top), query
     if not hits:
         return
     got = np.array([h.score for h in hits])
     got_rows = np.array([h.passage_id - FIRST_ID for h in hits], dtype=np.int64)
-    np.testing.assert_allclose(got, expected[order[:TOP]], rtol=0, atol=1e-6, err_msg=str(query))
+    np.testing.assert_allclose(got, expected[order[:top]], rtol=0, atol=1e-6, err_msg=str(query))
     np.testing.assert_allclose(got, expected[got_rows], rtol=0, atol=1e-6, err_msg=str(query))
     assert matched[got_rows].all()
     if matched.any() and not matched.all():
@@ -153,7 +155,7 @@ def assert_parity(model: BM25, index: InvertedIndex, corpus: Corpus, query: list
     ranked = expected[order]
     gaps = np.abs(np.diff(ranked)) > 1e-9
     unique = np.concatenate(([True], gaps)) & np.concatenate((gaps, [True]))
-    for i in np.flatnonzero(unique[:TOP]).tolist():
+    for i in np.flatnonzero(unique[:top]).tolist():
         assert got_rows[i] == order[i], (query, i)
 
 
@@ -178,10 +180,12 @@ def analyzer() -> Analyzer:
 @pytest.mark.parametrize("layout", ["one", "three", "merged", "removed"])
 @pytest.mark.parametrize("variant", ["okapi", "plus", "l", "lucene"])
 @pytest.mark.parametrize("sparse_share", [0.0, 1.0])
+@pytest.mark.parametrize("top", [TOP, 3])
 def test_scores_and_rankings_equal_rank_bm25_on_fixture(
     variant: str,
     layout: str,
     sparse_share: float,
+    top: int,
     analyzer: Analyzer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -191,7 +195,7 @@ def test_scores_and_rankings_equal_rank_bm25_on_fixture(
     index = build_index(variant, docs, layout)
     corpus = Corpus(docs)
     for query in fixture_questions(docs, analyzer):
-        assert_parity(model, index, corpus, query)
+        assert_parity(model, index, corpus, query, top)
 
 
 def test_fixture_exercises_okapis_epsilon_floor(analyzer: Analyzer) -> None:
@@ -233,3 +237,4 @@ def test_scores_and_rankings_equal_rank_bm25_on_real_passages(
     index = build_index(variant, corpus.docs, "three")
     for query in questions:
         assert_parity(model, index, corpus, query)
+        assert_parity(model, index, corpus, query, 10)
