@@ -43,7 +43,8 @@ class EngineSettings:
     def from_env(cls) -> EngineSettings:
         max_bytes = os.environ.get("QABOT_MAX_BYTES")
         limits = Limits(max_bytes=int(max_bytes)) if max_bytes else Limits()
-        return cls(limits=limits)
+        semantic = os.environ.get("QABOT_SEMANTIC", "").strip().lower() in {"1", "true", "yes"}
+        return cls(answer=AnswerSettings(semantic=semantic), limits=limits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,11 @@ class Engine:
     ) -> Engine:
         settings = settings or EngineSettings.from_env()
         store = await Store.open(db_path or default_db_path())
-        return cls(store, Retriever(store, settings.retriever, progress=progress), settings)
+        try:
+            return cls(store, Retriever(store, settings.retriever, progress=progress), settings)
+        except BaseException:
+            await store.close()  # e.g. SemanticUnavailable: don't leave its thread running
+            raise
 
     async def close(self) -> None:
         await self.store.close()

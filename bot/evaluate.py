@@ -26,6 +26,7 @@ from tqdm import tqdm
 
 from bot.baseline import Baseline
 from bot.engine import Engine, EngineSettings
+from index.answer import AnswerSettings
 from index.metrics import contains, exact_match, f1, percentile
 from index.models import Answer
 
@@ -121,6 +122,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--baseline", action="store_true", help="also run plain rank-bm25")
     parser.add_argument(
+        "--semantic",
+        action="store_true",
+        help='rerank with sentence embeddings (needs pip install "qabot[semantic]")',
+    )
+    parser.add_argument(
         "--holdout-fraction",
         type=float,
         default=0.0,
@@ -203,7 +209,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for a in kept:
                 f.write(json.dumps(a, ensure_ascii=False) + "\n")
         started = time.perf_counter()
-        engine = await Engine.open(Path(tmp) / "eval.db", EngineSettings(), progress=True)
+        settings = EngineSettings()
+        if args.semantic:
+            settings = EngineSettings(answer=AnswerSettings(semantic=True))
+        engine = await Engine.open(Path(tmp) / "eval.db", settings, progress=True)
         try:
             outcomes = await engine.add_source(str(source), "eval")
             failed = [o for o in outcomes if o.error]

@@ -1,13 +1,14 @@
 """Errors a user can act on, each with a message that says what went wrong and what to do.
 
-    QabotError
-    ├── IngestError            an input could not be turned into an article
-    │   ├── UnsupportedFile    unknown extension, binary data, a PDF with no text layer
-    │   ├── EmptyArticle       nothing left after cleaning
-    │   ├── TooLarge           above the configured size limit
-    │   ├── DecodeFailed       not valid UTF-8 text
-    │   └── FetchFailed        a URL that could not be fetched or is not an article
-    └── ArticleNotFound        no article has that id
+QabotError
+├── IngestError            an input could not be turned into an article
+│   ├── UnsupportedFile    unknown extension, binary data, a PDF with no text layer
+│   ├── EmptyArticle       nothing left after cleaning
+│   ├── TooLarge           above the configured size limit
+│   ├── DecodeFailed       not valid UTF-8 text
+│   └── FetchFailed        a URL that could not be fetched or is not an article
+├── ArticleNotFound        no article has that id
+└── SemanticUnavailable    (index.semantic) the semantic extra is not installed
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ tuning split of SQuAD (see ``qabot eval``), never on the questions reported.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from index import bm25
 from index.features import NAMES, Candidate, Query, candidates, features, leans_back
 from index.models import Answer, Hit, Quote, Source
 from index.retriever import Retriever
+from index.semantic import Embedder, MiniLM
 from index.span import short_answer
 
 # Ranker weights, one per feature in ``index.features.NAMES`` (fitted offline).
@@ -67,13 +69,42 @@ CONFIDENCE: dict[str, float] = {
 }
 
 
+THRESHOLD, REPLY_MARGIN = 0.21, 1.6
+
+# Semantic mode (``AnswerSettings(semantic=True)``, the ``semantic`` extra): the best
+# SEMANTIC_TOP candidates of the lexical ranker are rescored with the cosine between the
+# question's and the sentence's embeddings (``index.semantic``); the rest keep their order
+# below them. Fitted offline on the same tuning split as the lexical weights.
+SEMANTIC_TOP = 10
+SEMANTIC: dict[str, float] = {"lexical": 1.0, "cosine": 8.262}
+SEMANTIC_THRESHOLD, SEMANTIC_REPLY_MARGIN = 0.175, 3.0
+SEMANTIC_CONFIDENCE_BIAS = -6.4949
+SEMANTIC_CONFIDENCE: dict[str, float] = {
+    "best_score": 0.2227,
+    "margin": 0.5424,
+    "coverage": 0.7322,
+    "missing_idf": -0.4099,
+    "top_passage": -0.9437,
+    "coverage_context": 1.5514,
+    "coverage_title": -0.034,
+    "article_score": 0.0139,
+    "surface_bigrams": 1.2812,
+    "cosine": 5.3615,
+    "max_cosine": -0.8144,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class AnswerSettings:
+    """``threshold`` and ``reply_margin`` default to the values fitted for the mode."""
+
     passages: int = 15
     max_sentences: int = 3
-    threshold: float = 0.21
-    reply_margin: float = 1.6
+    threshold: float | None = None
+    reply_margin: float | None = None
     context: bool = True
+    semantic: bool = False
+    min_coverage: float = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +116,35 @@ class Ranked:
     candidates: list[Candidate]
     scores: list[float]
     rows: list[list[float]]
+    cosines: list[float] = field(default_factory=list)
 
 
 class Answerer:
-    """Answers a question from the retriever's passages, or abstains."""
+    """Answers a question from the retriever's passages, or abstains.
 
-    def __init__(self, retriever: Retriever, settings: AnswerSettings | None = None) -> None:
+    With ``settings.semantic`` (or an ``embedder`` given) the best lexical candidates are
+    reranked by meaning too; without the extra installed that raises ``SemanticUnavailable``.
+    """
+
+    def __init__(
+        self,
+        retriever: Retriever,
+        settings: AnswerSettings | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
         self.retriever = retriever
         self.settings = settings or AnswerSettings()
         self.weights = np.array([WEIGHTS[n] for n in NAMES])
+        if embedder is None and self.settings.semantic:
+            embedder = MiniLM()
+        self.embedder = embedder
+        fitted = (THRESHOLD, REPLY_MARGIN)
+        if embedder is not None:
+            fitted = (SEMANTIC_THRESHOLD, SEMANTIC_REPLY_MARGIN)
+        self.threshold = fitted[0] if self.settings.threshold is None else self.settings.threshold
+        self.reply_margin = (
+            fitted[1] if self.settings.reply_margin is None else self.settings.reply_margin
+        )
 
     async def rank(self, question: str) -> Ranked:
         """Retrieve, build the candidates and score them; best first, ties by reading order."""
@@ -104,16 +155,28 @@ class Answerer:
         cands = candidates(hits)
         rows = features(query, cands, hits, analyzer) if cands else []
         scores = (np.asarray(rows) @ self.weights).tolist() if rows else []
-        order = sorted(
-            range(len(cands)),
-            key=lambda i: (-scores[i], cands[i].rank, cands[i].sentence.position),
-        )
-        return Ranked(
+        order = _order(cands, scores)
+        ranked = Ranked(
             query,
             hits,
             [cands[i] for i in order],
             [scores[i] for i in order],
             [rows[i] for i in order],
+        )
+        if self.embedder is None or not cands:
+            return ranked
+        texts = [question] + [c.sentence.text for c in ranked.candidates[:SEMANTIC_TOP]]
+        vectors = await asyncio.to_thread(self.embedder.encode, texts)
+        cosines = semantic_cosines(vectors, len(ranked.candidates))
+        rescored = semantic_scores(ranked.scores, cosines)
+        order = _order(ranked.candidates, rescored)
+        return Ranked(
+            query,
+            hits,
+            [ranked.candidates[i] for i in order],
+            [rescored[i] for i in order],
+            [ranked.rows[i] for i in order],
+            [cosines[i] for i in order],
         )
 
     def confidence(self, ranked: Ranked) -> float:
@@ -129,9 +192,12 @@ class Answerer:
             "missing_idf": q.missing_idf / q.total_idf,
             "top_passage": ranked.hits[0].score / q.total_idf,
         }
-        z = CONFIDENCE_BIAS + sum(
-            w * evidence.get(name, row.get(name, 0.0)) for name, w in CONFIDENCE.items()
-        )
+        bias, weights = CONFIDENCE_BIAS, CONFIDENCE
+        if ranked.cosines:
+            bias, weights = SEMANTIC_CONFIDENCE_BIAS, SEMANTIC_CONFIDENCE
+            evidence["cosine"] = ranked.cosines[0]
+            evidence["max_cosine"] = max(ranked.cosines)
+        z = bias + sum(w * evidence.get(name, row.get(name, 0.0)) for name, w in weights.items())
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
     async def ask(self, question: str) -> Answer:
@@ -139,7 +205,7 @@ class Answerer:
         started = time.perf_counter()
         ranked = await self.rank(question)
         confidence = self.confidence(ranked)
-        answered = bool(ranked.candidates) and confidence >= self.settings.threshold
+        answered = bool(ranked.candidates) and confidence >= self.threshold and self._covers(ranked)
         chosen = self._choose(ranked) if ranked.candidates else []
         order = _passage_order(ranked)
         if not answered:
@@ -200,12 +266,17 @@ class Answerer:
             passages=order,
         )
 
+    def _covers(self, ranked: Ranked) -> bool:
+        """Whether the best sentence, with its context, holds enough of the question's terms."""
+        coverage = ranked.rows[0][NAMES.index("coverage_context")]
+        return coverage >= self.settings.min_coverage
+
     def _choose(self, ranked: Ranked) -> list[Candidate]:
         """The best candidate, and the next ones whose score is within the reply margin."""
         best = ranked.scores[0]
         out = [ranked.candidates[0]]
         for c, s in zip(ranked.candidates[1:], ranked.scores[1:], strict=True):
-            if len(out) >= self.settings.max_sentences or s < best - self.settings.reply_margin:
+            if len(out) >= self.settings.max_sentences or s < best - self.reply_margin:
                 break
             out.append(c)
         return out
@@ -249,6 +320,25 @@ class Answerer:
         if not snap.n_docs:
             return 1.0
         return float(bm25.idf(index.params, np.array([1.0]), snap.n_docs, snap.all_df)[0])
+
+
+def semantic_cosines(vectors: np.ndarray, n: int) -> list[float]:
+    """Cosines of the question (row 0) with the first candidates; the rest get the lowest."""
+    cos = [float(c) for c in vectors[1:] @ vectors[0]]
+    return cos + [min(cos)] * (n - len(cos))
+
+
+def semantic_scores(lexical: list[float], cosines: list[float]) -> list[float]:
+    """The semantic mode's score: the lexical score and the cosine, weighed as fitted."""
+    a, b = SEMANTIC["lexical"], SEMANTIC["cosine"]
+    return [a * s + b * c for s, c in zip(lexical, cosines, strict=True)]
+
+
+def _order(cands: list[Candidate], scores: list[float]) -> list[int]:
+    """Best score first, ties by retrieval rank, then reading order."""
+    return sorted(
+        range(len(cands)), key=lambda i: (-scores[i], cands[i].rank, cands[i].sentence.position)
+    )
 
 
 def _quote(c: Candidate, citation: int, score: float) -> Quote:
