@@ -172,7 +172,9 @@ async def test_ask_mention_and_reply_in_a_group(api: FakeBotApi, bot: App) -> No
     reply = await ask(api, -501, "@qabot_test_bot what do otters use as tools?", user_id=8)
     assert "rocks as tools" in reply.plain
     bot_message = {"message_id": 1, "date": 0, "chat": {"id": -501, "type": "group"}, "from": BOT}
-    reply = await ask(api, -501, "What temperature can lava reach?", user_id=8, reply_to=bot_message)
+    reply = await ask(
+        api, -501, "What temperature can lava reach?", user_id=8, reply_to=bot_message
+    )
     assert "1200 degrees" in reply.plain
 
 
@@ -340,7 +342,12 @@ async def test_an_error_tells_the_user_and_the_bot_goes_on(
 async def test_200_questions_from_50_chats_in_a_burst_are_all_answered(
     api: FakeBotApi, bot: App
 ) -> None:
-    questions = [OTTER_Q, "Where is Mount Etna?", "What temperature can lava reach?", "Who had fish and chips?"]
+    questions = [
+        OTTER_Q,
+        "Where is Mount Etna?",
+        "What temperature can lava reach?",
+        "Who had fish and chips?",
+    ]
     asked = {api.message(1000 + i % 50, questions[i % 4])["message_id"] for i in range(200)}
 
     def all_replied(calls: list[Sent]) -> set[int | None] | None:
