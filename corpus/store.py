@@ -262,7 +262,11 @@ class Store:
                 position=r[2],
                 text=r[3],
                 start=r[4],
-                sentences=tuple(sentences.get((r[1], i)) for i in range(r[5], r[6] + 1)),  # type: ignore[misc]
+                sentences=tuple(
+                    found
+                    for i in range(r[5], r[6] + 1)
+                    if (found := sentences.get((r[1], i))) is not None
+                ),
             )
             for r in rows
         }

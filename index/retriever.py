@@ -171,8 +171,13 @@ class Retriever:
         await self.sync()
 
     async def search(self, query: str, k: int = 10, article_id: int | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``query``, optionally within one article."""
-        await self.sync()
+        """The ``k`` best passages for ``query``, optionally within one article.
+
+        While an update of the index is under way, the question is answered from the
+        index as it stands rather than waiting for the update to finish.
+        """
+        if not self._lock.locked():
+            await self.sync()
         allowed = None
         if article_id is not None:
             allowed = np.asarray(await self.store.passage_ids_of(article_id), dtype=np.int64)

@@ -119,3 +119,30 @@ async def test_another_process_add_is_seen_by_the_next_search(db: Path, store: S
     finally:
         await other.close()
     assert await retriever.search("solar") == []
+
+
+async def test_a_question_during_indexing_is_answered_from_the_current_index(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+    import threading
+
+    retriever = await Retriever.open(store)
+    await store.add(article("Wind power"), "test")
+    await retriever.search("turbines")
+    release = threading.Event()
+    build = Retriever._build
+
+    def slow_build(self: Retriever, rows: list[tuple[int, str, str]]) -> object:
+        release.wait(timeout=30)
+        return build(self, rows)
+
+    monkeypatch.setattr(Retriever, "_build", slow_build)
+    await store.add(article("Tidal power"), "test")
+    indexing = asyncio.create_task(retriever.sync())
+    await asyncio.sleep(0.05)
+    during = await asyncio.wait_for(retriever.search("turbines"), timeout=5)
+    release.set()
+    await indexing
+    assert titles(during) == ["Wind power"]
+    assert set(titles(await retriever.search("turbines"))) == {"Wind power", "Tidal power"}
