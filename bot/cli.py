@@ -14,8 +14,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bot.engine import AddOutcome, Engine, default_db_path
+from bot.engine import AddOutcome, Engine, default_db_path, tally
 from corpus.errors import QabotError
+from index.models import Answer
 
 Command = Callable[[Engine, argparse.Namespace], Awaitable[int]]
 
@@ -139,7 +140,7 @@ async def cmd_add(engine: Engine, args: argparse.Namespace) -> int:
     for source in args.sources:
         outcomes += await engine.add_source(source, args.added_by, report)
     bar.close()
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "failed")}
+    counts = tally(outcomes)
     print(f"{counts['added']} added, {counts['duplicate']} duplicate, {counts['failed']} failed")
     return 1 if counts["failed"] else 0
 
@@ -239,8 +240,8 @@ async def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
     return 0
 
 
-def answer_json(answer: Any) -> dict[str, Any]:
-    """The ``--json`` form of an answer, shared by ``ask`` and the REPL."""
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The ``--json`` form of an answer."""
     return {
         "question": answer.question,
         "answered": answer.answered,

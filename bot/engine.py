@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +61,12 @@ class AddOutcome:
         if self.error is not None:
             return "failed"
         return "duplicate" if self.duplicate else "added"
+
+
+def tally(outcomes: Iterable[AddOutcome]) -> dict[str, int]:
+    """How many inputs were added, were duplicates, failed."""
+    statuses = [o.status for o in outcomes]
+    return {s: statuses.count(s) for s in ("added", "duplicate", "failed")}
 
 
 class Engine:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
+from bot.engine import AddOutcome
 from index.models import Answer, Quote, Source
 
 NOT_FOUND = "I couldn't find that in the articles."
@@ -94,3 +96,14 @@ def _source_full_html(source: Source) -> str:
 def _short(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def outcome_line(outcome: AddOutcome, escape: Callable[[str], str] = str) -> str:
+    """One line saying what became of an added input; ``escape`` for Telegram HTML."""
+    article = outcome.article
+    if outcome.error is not None or article is None:
+        return f"Couldn't add {escape(outcome.name)}: {escape(outcome.error or 'unknown error')}"
+    if outcome.duplicate:
+        return f"Already have this as #{article.id}: {escape(article.title)}"
+    passages = f"{article.passages} passage{'s' if article.passages != 1 else ''}"
+    return f"Added #{article.id}: {escape(article.title)} ({passages})"

@@ -12,8 +12,8 @@ from typing import Any
 
 import platformdirs
 
-from bot.engine import AddOutcome, Engine
-from bot.render import render_text, source_text
+from bot.engine import Engine
+from bot.render import outcome_line, render_text, source_text
 from index.models import Answer
 
 HELP = """\
@@ -112,7 +112,7 @@ class Repl:
             print("Usage: :add PATH|URL")
             return
         for outcome in await self.engine.add_source(source, "repl"):
-            print(_outcome_line(outcome))
+            print(outcome_line(outcome))
 
     async def sources(self, _: str) -> None:
         if self.last is None:
@@ -134,16 +134,6 @@ class Repl:
 
     async def help(self, _: str) -> None:
         print(HELP)
-
-
-def _outcome_line(outcome: AddOutcome) -> str:
-    if outcome.error is not None:
-        return f"Could not add {outcome.name}: {outcome.error}"
-    a = outcome.article
-    assert a is not None
-    if outcome.duplicate:
-        return f"Already have this as #{a.id}: {a.title}"
-    return f"Added #{a.id}: {a.title} ({a.passages} passages)"
 
 
 class _Reader:

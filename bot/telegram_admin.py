@@ -21,7 +21,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.engine import AddOutcome
+from bot import render
+from bot.engine import AddOutcome, tally
 from bot.telegram_state import App, BotState, edit_html, send_html, state
 from bot.telegram_text import command_rest, escape
 from corpus.errors import QabotError
@@ -149,13 +150,7 @@ async def _add_in_background(
 
 
 def outcome_line(outcome: AddOutcome) -> str:
-    article = outcome.article
-    if outcome.error is not None or article is None:
-        return f"Couldn't add {escape(outcome.name)}: {escape(outcome.error or 'unknown error')}"
-    if outcome.duplicate:
-        return f"Already have this as #{article.id}: {escape(article.title)}"
-    passages = f"{article.passages} passage{'s' if article.passages != 1 else ''}"
-    return f"Added #{article.id}: {escape(article.title)} ({passages})"
+    return render.outcome_line(outcome, escape)
 
 
 def outcomes_text(outcomes: list[AddOutcome]) -> str:
@@ -163,7 +158,7 @@ def outcomes_text(outcomes: list[AddOutcome]) -> str:
         return "Found nothing to add there."
     lines = [outcome_line(o) for o in outcomes[:SHOW_OUTCOMES]]
     if len(outcomes) > SHOW_OUTCOMES:
-        counts = {s: sum(o.status == s for o in outcomes) for s in ("added", "duplicate", "failed")}
+        counts = tally(outcomes)
         lines.append(
             f"… and {len(outcomes) - SHOW_OUTCOMES} more. In all: {counts['added']} added, "
             f"{counts['duplicate']} already there, {counts['failed']} failed."

@@ -73,32 +73,16 @@ def length_norm(params: BM25Params, doc_len: FloatArray, avgdl: float) -> FloatA
     return 1 - b + b * doc_len / avgdl
 
 
-def term_scores(
-    params: BM25Params, term_idf: float, tf: FloatArray, doc_len: FloatArray, avgdl: float
-) -> FloatArray:
-    """One query term's score in passages where it occurs (``tf`` > 0), constant share excluded."""
-    return scores_with_norm(params, term_idf, tf, length_norm(params, doc_len, avgdl))
-
-
-def scores_with_norm(
-    params: BM25Params, term_idf: float, tf: FloatArray, norm: FloatArray
-) -> FloatArray:
-    """:func:`term_scores` given the passages' :func:`length_norm` (a fresh array)."""
-    k1 = params.k1
-    if params.variant in ("okapi", "lucene"):
-        return term_idf * (tf * (k1 + 1) / (tf + k1 * norm))
-    d = params.d
-    if params.variant == "plus":
-        # rank-bm25: idf * (d + tf (k1+1) / (k1 norm + tf)); the idf * d share is constant().
-        return term_idf * (d + (tf * (k1 + 1)) / (k1 * norm + tf)) - term_idf * d
-    ctd = tf / norm
-    return term_idf * tf * (k1 + 1) * (ctd + d) / (k1 + ctd + d)
-
-
 def scores_in_place(
     params: BM25Params, term_idf: float, tf: FloatArray, norm: FloatArray
 ) -> FloatArray:
-    """:func:`scores_with_norm`, overwriting ``tf`` and ``norm`` (fresh arrays) for speed."""
+    """One query term's score where it occurs (``tf`` > 0), constant share excluded.
+
+    ``norm`` is the passages' :func:`length_norm`; ``tf`` and ``norm`` must be fresh arrays,
+    overwritten for speed. As rank-bm25: Okapi/Lucene ``idf * tf (k1+1) / (tf + k1 norm)``;
+    Plus the same plus ``idf * d`` (:func:`constant`); L ``idf * tf (k1+1)(c+d) / (k1+c+d)``
+    with ``c = tf / norm``.
+    """
     k1 = params.k1
     if params.variant == "l":
         ctd = np.divide(tf, norm, out=norm)

@@ -213,6 +213,3 @@ class Retriever:
     def idf(self, terms: Sequence[str]) -> dict[str, float]:
         """Corpus idf of analyzed terms (terms absent from the corpus are left out)."""
         return self.index.idf(terms)
-
-    def disk_bytes(self) -> int:
-        return self.files.size_bytes()

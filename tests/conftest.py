@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.engine import Engine, EngineSettings
 from corpus.models import Draft, Prepared
 from corpus.prepare import prepare
 
@@ -20,3 +25,13 @@ def db_path(tmp_path: Path) -> Path:
 def article(title: str, text: str, **meta: str) -> Prepared:
     """A prepared article from a title and a text written for the test."""
     return prepare(Draft(title=title, text=text, **meta))
+
+
+@asynccontextmanager
+async def engine_with(tmp_path: Path, articles: list[dict[str, Any]]) -> AsyncIterator[Engine]:
+    """An engine on a fresh database holding these articles (JSONL records)."""
+    source = tmp_path / "articles.jsonl"
+    source.write_text("\n".join(json.dumps(a) for a in articles) + "\n")
+    async with await Engine.open(tmp_path / "qa.db", EngineSettings()) as engine:
+        await engine.add_source(str(source), "test")
+        yield engine

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.engine import Engine, EngineSettings
+from bot.engine import Engine
 from index.answer import Answerer
 from index.models import Answer
 from index.qtype import DATE, NUMBER, OTHER, PERSON, PLACE, question_type, spans
+from tests.conftest import engine_with
 
 ARTICLES = [
     {
@@ -54,10 +54,7 @@ ARTICLES = [
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
-    source = tmp_path / "articles.jsonl"
-    source.write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n")
-    async with await Engine.open(tmp_path / "qa.db", EngineSettings()) as e:
-        await e.add_source(str(source), "test")
+    async with engine_with(tmp_path, ARTICLES) as e:
         yield e
 
 

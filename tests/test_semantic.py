@@ -7,7 +7,6 @@ ones about asking for it without the extra run everywhere.
 from __future__ import annotations
 
 import importlib.util
-import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from bot.engine import Engine, EngineSettings
 from index import semantic
 from index.answer import Answerer, AnswerSettings
 from index.semantic import MiniLM, SemanticUnavailable
+from tests.conftest import engine_with
 
 ARTICLES = [
     {
@@ -41,10 +41,7 @@ def embedder() -> Iterator[MiniLM]:
 
 @pytest.fixture
 async def engine(tmp_path: Path, embedder: MiniLM) -> AsyncIterator[Engine]:
-    source = tmp_path / "articles.jsonl"
-    source.write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n")
-    async with await Engine.open(tmp_path / "qa.db", EngineSettings()) as e:
-        await e.add_source(str(source), "test")
+    async with engine_with(tmp_path, ARTICLES) as e:
         yield e
 
 
