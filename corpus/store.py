@@ -279,15 +279,17 @@ class Store:
     async def _sentence_ranges(
         self, ranges: Sequence[tuple[int, int, int]]
     ) -> dict[tuple[int, int], Sentence]:
+        """The sentences in these (article, first, last) position ranges, in one query."""
         found: dict[tuple[int, int], Sentence] = {}
-        for article_id, first, last in ranges:
-            async with self._db.execute(
-                'SELECT position, start, "end", text FROM sentences'
-                " WHERE article_id = ? AND position BETWEEN ? AND ? ORDER BY position",
-                (article_id, first, last),
-            ) as cursor:
-                for row in await cursor.fetchall():
-                    found[(article_id, row[0])] = Sentence(*row)
+        if not ranges:
+            return found
+        where = " OR ".join(["(article_id = ? AND position BETWEEN ? AND ?)"] * len(ranges))
+        async with self._db.execute(
+            f'SELECT article_id, position, start, "end", text FROM sentences WHERE {where}',
+            tuple(value for r in ranges for value in r),
+        ) as cursor:
+            for row in await cursor.fetchall():
+                found[(row[0], row[1])] = Sentence(*row[1:])
         return found
 
     async def articles(self, ids: Iterable[int]) -> dict[int, ArticleSummary]:
