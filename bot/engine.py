@@ -2,7 +2,9 @@
 
 It wires the store (corpus), the retriever and the answerer (index) together, and runs
 blocking work (reading files, fetching URLs, cleaning and splitting) in worker threads
-so that a bot keeps answering while an article is being added.
+so that a bot keeps answering while an article is being added. With the semantic reranker
+on, it also encodes the sentences of the articles it adds and keeps their vectors beside
+the index (``index.vectors``), so that a question only has to encode itself.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from corpus.store import Store
 from index.answer import Answerer, AnswerSettings
 from index.models import Answer, Hit
 from index.retriever import Retriever, RetrieverSettings
+from index.semantic import MiniLM
+from index.vectors import FILENAME as VECTORS_FILE
+from index.vectors import CachedEmbedder
 
 
 def default_db_path() -> Path:
@@ -70,13 +75,20 @@ def tally(outcomes: Iterable[AddOutcome]) -> dict[str, int]:
 
 
 class Engine:
-    """One store, its index and the answerer."""
+    """One store, its index and the answerer; with semantic on, the sentence vectors too."""
 
-    def __init__(self, store: Store, retriever: Retriever, settings: EngineSettings) -> None:
+    def __init__(
+        self,
+        store: Store,
+        retriever: Retriever,
+        settings: EngineSettings,
+        embedder: CachedEmbedder | None = None,
+    ) -> None:
         self.store = store
         self.retriever = retriever
         self.settings = settings
-        self.answerer = Answerer(retriever, settings.answer)
+        self.embedder = embedder
+        self.answerer = Answerer(retriever, settings.answer, embedder=embedder)
 
     @classmethod
     async def open(
@@ -88,12 +100,18 @@ class Engine:
         settings = settings or EngineSettings.from_env()
         store = await Store.open(db_path or default_db_path())
         try:
-            return cls(store, Retriever(store, settings.retriever, progress=progress), settings)
+            retriever = Retriever(store, settings.retriever, progress=progress)
+            embedder = None
+            if settings.answer.semantic:
+                embedder = MiniLM(path=retriever.files.dir / VECTORS_FILE)
+            return cls(store, retriever, settings, embedder)
         except BaseException:
             await store.close()  # e.g. SemanticUnavailable: don't leave its thread running
             raise
 
     async def close(self) -> None:
+        if self.embedder is not None:
+            self.embedder.close()
         await self.store.close()
 
     async def __aenter__(self) -> Engine:
@@ -130,7 +148,17 @@ class Engine:
             if on_each is not None:
                 on_each(outcome)
         await self.retriever.sync()
+        await self._encode_sentences([o.article.id for o in outcomes if o.article is not None])
         return outcomes
+
+    async def _encode_sentences(self, article_ids: list[int]) -> None:
+        """With semantic on, store the vectors that these articles' sentences lack.
+
+        Duplicates count too, so adding again what was added with semantic off fills it in.
+        """
+        if self.embedder is not None and article_ids:
+            texts = await self.store.sentence_texts(article_ids)
+            await asyncio.to_thread(self.embedder.fill, texts, self.retriever.progress)
 
     async def _add_one(self, item: Loaded, added_by: str) -> AddOutcome:
         if item.draft is None:
@@ -168,4 +196,9 @@ class Engine:
         return await self.answerer.ask(question)
 
     async def reindex(self) -> None:
+        """Rebuild the index; with semantic on, drop unused vectors and add missing ones."""
         await self.retriever.reindex()
+        if self.embedder is not None:
+            texts = await self.store.sentence_texts()
+            await asyncio.to_thread(self.embedder.prune, texts)
+            await asyncio.to_thread(self.embedder.fill, texts, self.retriever.progress)

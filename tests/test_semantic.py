@@ -1,22 +1,29 @@
-"""The optional semantic reranker: the embedder, its cache, and what it changes in answers.
+"""The optional semantic reranker: the embedder, its caches, and what it changes in answers.
 
 Tests that need the model are skipped when the ``semantic`` extra is not installed; the
-ones about asking for it without the extra run everywhere.
+ones about asking for it without the extra, and those of the vector file (with a fake
+embedder standing in for the model), run everywhere.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import subprocess
+import sys
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bot import engine as engine_module
 from bot.engine import Engine, EngineSettings
 from index import semantic
 from index.answer import Answerer, AnswerSettings
 from index.semantic import MiniLM, SemanticUnavailable
+from index.vectors import CHUNK, FILENAME, CachedEmbedder, VectorFile
 from tests.conftest import engine_with
 
 ARTICLES = [
@@ -30,6 +37,61 @@ ARTICLES = [
         ),
     },
 ]
+
+LIBRARY = {
+    "id": "library",
+    "title": "Town library",
+    "text": (
+        "The town library lends bicycles as well as books. "
+        "Its reading room stays open until midnight on Fridays."
+    ),
+}
+SEMANTIC = EngineSettings(answer=AnswerSettings(semantic=True))
+
+
+class FakeEmbedder(CachedEmbedder):
+    """Stands in for the model: hashed bag of words, and a log of what it was asked to encode."""
+
+    MODEL = "fake-bag-of-words"
+    DIM = 32
+
+    def __init__(self, cache_size: int = 50_000, path: Path | None = None) -> None:
+        super().__init__(cache_size, path)
+        self.calls: list[list[str]] = []
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        out = np.full((len(texts), self.DIM), 0.01, dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, zlib.crc32(word.strip(".,?").encode()) % self.DIM] += 1.0
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Engines opened with semantic on get a ``FakeEmbedder`` instead of the model."""
+    monkeypatch.setattr(engine_module, "MiniLM", FakeEmbedder)
+
+
+async def add_articles(engine: Engine, tmp_path: Path, articles: list[dict[str, str]]) -> None:
+    source = tmp_path / "articles.jsonl"
+    source.write_text("\n".join(json.dumps(a) for a in articles) + "\n")
+    outcomes = await engine.add_source(str(source), "test")
+    assert all(o.error is None for o in outcomes)
+
+
+def vector_file(db: Path) -> Path:
+    return db.with_name(db.name + ".index") / FILENAME
+
+
+def stored(db: Path, texts: list[str]) -> set[str]:
+    """Those of ``texts`` that have a vector in the file beside ``db``."""
+    file = VectorFile(vector_file(db), FakeEmbedder.MODEL, FakeEmbedder.DIM)
+    try:
+        return set(file.get(texts))
+    finally:
+        file.close()
 
 
 @pytest.fixture(scope="module")
@@ -130,3 +192,94 @@ def test_qabot_semantic_env_turns_it_on(monkeypatch: pytest.MonkeyPatch) -> None
     assert EngineSettings.from_env().answer.semantic
     monkeypatch.delenv("QABOT_SEMANTIC")
     assert not EngineSettings.from_env().answer.semantic
+
+
+def test_importing_the_engine_does_not_import_torch() -> None:
+    code = "import sys, bot.engine, index.semantic, index.vectors; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+async def test_adding_with_semantic_on_stores_every_sentences_vector(
+    db_path: Path, tmp_path: Path, fake: None
+) -> None:
+    async with await Engine.open(db_path, SEMANTIC) as engine:
+        await add_articles(engine, tmp_path, [*ARTICLES, LIBRARY])
+        texts = await engine.store.sentence_texts()
+        assert isinstance(engine.embedder, FakeEmbedder)
+        calls = engine.embedder.calls
+    assert len(texts) == 5
+    assert stored(db_path, texts) == set(texts)
+    assert sorted(t for call in calls for t in call) == sorted(texts)
+    assert all(len(call) <= CHUNK for call in calls)
+    encoded = [t for call in calls for t in call]
+    assert encoded == sorted(encoded, key=len)  # shortest first: least padding
+
+
+async def test_the_vectors_outlive_the_engine_so_a_question_encodes_only_itself(
+    db_path: Path, tmp_path: Path, fake: None
+) -> None:
+    question = "When did the doctor pass away?"
+    async with await Engine.open(db_path, SEMANTIC) as engine:
+        await add_articles(engine, tmp_path, ARTICLES)
+        first = await engine.ask(question)
+    async with await Engine.open(db_path, SEMANTIC) as engine:
+        assert isinstance(engine.embedder, FakeEmbedder)
+        again = await engine.ask(question)
+        other = await engine.ask("Where did Henri Morel open his clinic?")
+        calls = engine.embedder.calls
+    assert calls == [["Where did Henri Morel open his clinic?"]]  # the first one was kept too
+    assert (again.quotes, again.confidence) == (first.quotes, first.confidence)
+    assert other.answered and "Lyon" in other.quotes[0].text
+
+
+async def test_adding_again_encodes_nothing_new(db_path: Path, tmp_path: Path, fake: None) -> None:
+    async with await Engine.open(db_path, SEMANTIC) as engine:
+        await add_articles(engine, tmp_path, ARTICLES)
+        assert isinstance(engine.embedder, FakeEmbedder)
+        engine.embedder.calls.clear()
+        await add_articles(engine, tmp_path, ARTICLES)
+        assert engine.embedder.calls == []
+
+
+async def test_without_semantic_no_vector_file_is_made(db_path: Path, tmp_path: Path) -> None:
+    async with await Engine.open(db_path, EngineSettings()) as engine:
+        await add_articles(engine, tmp_path, ARTICLES)
+        await engine.ask("When did the doctor pass away?")
+        await engine.reindex()
+        assert engine.embedder is None
+    assert db_path.with_name(db_path.name + ".index").is_dir()
+    assert not vector_file(db_path).exists()
+
+
+async def test_reindex_fills_in_missing_vectors_and_drops_unused_ones(
+    db_path: Path, tmp_path: Path, fake: None
+) -> None:
+    async with await Engine.open(db_path, EngineSettings()) as engine:
+        await add_articles(engine, tmp_path, [*ARTICLES, LIBRARY])
+        clinic = next(a.id for a in await engine.list_articles() if a.title == "Lyon clinic")
+    async with await Engine.open(db_path, SEMANTIC) as engine:
+        everything = await engine.store.sentence_texts()
+        await engine.ask("Does the library lend bicycles?")
+        await engine.remove(clinic)
+        kept = await engine.store.sentence_texts()
+        await engine.reindex()
+    assert stored(db_path, everything) == set(kept)
+    file = VectorFile(vector_file(db_path), FakeEmbedder.MODEL, FakeEmbedder.DIM)
+    assert file.count() == len(kept)  # the question's vector went too
+    file.close()
+
+
+def test_a_reopened_minilm_reads_its_vectors_back_without_loading_the_model(
+    tmp_path: Path, embedder: MiniLM
+) -> None:
+    texts = ["The bridge opened in 1927.", "Glass is made from sand."]
+    first = MiniLM(path=tmp_path / FILENAME)
+    first._model = embedder._load()
+    vectors = first.encode(texts)
+    first.close()
+    second = MiniLM(path=tmp_path / FILENAME)
+    assert np.array_equal(second.encode(texts), vectors)
+    assert second._model is None
+    assert np.allclose(vectors, embedder._encode(texts), atol=2e-3)  # float16 on disk
+    second.close()
