@@ -1,23 +1,29 @@
 """The extractive answerer: picks the sentences of the top passages that answer a question.
 
-Each sentence of the best passages is scored by a linear model over ``index.features``
-(coverage of the question's terms weighted by corpus idf, sentence BM25, proximity,
-passage score, the expected answer type, restating, ...), with weights fitted offline on
-question-answering data and kept here as constants. A second, logistic model turns the
-best candidate's evidence into a confidence; below the threshold the answerer abstains
-and lists the closest sources instead. Both were fitted and the threshold chosen on a
-tuning split of SQuAD (see ``qabot eval``), never on the questions reported.
+Each sentence of the best passages gets a feature row (``index.features``: coverage of the
+question's terms weighted by corpus idf, sentence BM25, proximity, passage score, the expected
+answer type, restating, ...) that a forest of small regression trees (``index.trees``) turns
+into a score. A logistic model turns the best candidate's evidence into a confidence; below
+its threshold the answerer abstains and lists the closest sources instead. All of it is fitted
+offline by ``bench/fit_answerer.py`` into ``answerer.json`` beside this module, on a tuning
+split of SQuAD that never includes the questions ``qabot eval`` reports on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from corpus.errors import QabotError
 from corpus.models import Sentence
 from index import bm25
 from index.features import NAMES, Candidate, Query, candidates, features, leans_back
@@ -25,73 +31,109 @@ from index.models import Answer, Hit, Quote, Source
 from index.retriever import Retriever
 from index.semantic import Embedder, MiniLM
 from index.span import short_answer
+from index.trees import Forest
 
-# Ranker weights, one per feature in ``index.features.NAMES`` (fitted offline).
-WEIGHTS: dict[str, float] = {
-    "coverage": -5.706,
-    "coverage_squared": 2.641,
-    "coverage_context": 2.421,
-    "coverage_title": 0.474,
-    "sentence_bm25": 0.318,
-    "proximity": -0.058,
-    "bigrams": 0.182,
-    "passage_score": 2.981,
-    "passage_rank": -0.441,
-    "article_score": 0.057,
-    "new_terms": 0.249,
-    "restates": -0.563,
-    "type_person": 0.110,
-    "type_date": 1.277,
-    "type_number": 1.362,
-    "type_place": -0.091,
-    "type_missing": -0.738,
-    "length": -0.293,
-    "first_sentence": 0.222,
-    "leans_back": 0.222,
-    "coverage_relative": 5.163,
-    "coverage_previous": 0.098,
-    "surface_bigrams": 2.211,
-    "type_near": 0.239,
-}
-# Confidence: logistic over the best candidate's evidence (fitted offline on a tuning split
-# with a fifth of its questions' articles left out of the index, label "best sentence right").
-CONFIDENCE_BIAS = -4.741
-CONFIDENCE: dict[str, float] = {
-    "best_score": 0.122,
-    "margin": 1.0833,
-    "coverage": 1.0342,
-    "missing_idf": 0.0687,
-    "top_passage": 0.0578,
-    "coverage_context": 1.2353,
-    "coverage_title": -0.1215,
-    "article_score": 0.0683,
-    "surface_bigrams": 2.4268,
-}
-
-
-THRESHOLD, REPLY_MARGIN = 0.21, 1.6
-
+FITTED = Path(__file__).with_name("answerer.json")
 # Semantic mode (``AnswerSettings(semantic=True)``, the ``semantic`` extra): the best
-# SEMANTIC_TOP candidates of the lexical ranker are rescored with the cosine between the
-# question's and the sentence's embeddings (``index.semantic``); the rest keep their order
-# below them. Fitted offline on the same tuning split as the lexical weights.
+# SEMANTIC_TOP candidates of the lexical ranker are rescored with the fitted multiple of the
+# cosine between the question's and the sentence's embeddings (``index.semantic``); the rest
+# keep their order below them.
 SEMANTIC_TOP = 10
-SEMANTIC: dict[str, float] = {"lexical": 1.0, "cosine": 8.262}
-SEMANTIC_THRESHOLD, SEMANTIC_REPLY_MARGIN = 0.175, 3.0
-SEMANTIC_CONFIDENCE_BIAS = -6.4949
-SEMANTIC_CONFIDENCE: dict[str, float] = {
-    "best_score": 0.2227,
-    "margin": 0.5424,
-    "coverage": 0.7322,
-    "missing_idf": -0.4099,
-    "top_passage": -0.9437,
-    "coverage_context": 1.5514,
-    "coverage_title": -0.034,
-    "article_score": 0.0139,
-    "surface_bigrams": 1.2812,
-    "cosine": 5.3615,
-    "max_cosine": -0.8144,
-}
+RESTATING, RESTATING_WORDS = 3.0, 3
+# The best candidate's features that the confidence weighs, besides its score.
+BEST_FEATURES = (
+    "coverage",
+    "coverage_context",
+    "coverage_title",
+    "coverage_previous",
+    "coverage_relative",
+    "article_score",
+    "surface_bigrams",
+    "sentence_bm25",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Confidence:
+    """Trees over ``evidence`` whose summed leaves are the log-odds that the best sentence
+    answers the question, and the probability below which to abstain."""
+
+    forest: Forest
+    threshold: float
+
+    def __call__(self, facts: dict[str, float]) -> float:
+        row = np.array([[facts[name] for name in self.forest.names]])
+        z = float(self.forest.predict(row)[0])
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+
+@dataclass(frozen=True, slots=True)
+class Mode:
+    """What was fitted for one way of scoring: the confidence and the reply margin."""
+
+    confidence: Confidence
+    reply_margin: float
+    cosine: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """The answerer's parameters, fitted offline by ``bench/fit_answerer.py``."""
+
+    ranker: Forest
+    lexical: Mode
+    semantic: Mode | None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Fitted:
+        def mode(d: dict[str, Any]) -> Mode:
+            c = d["confidence"]
+            return Mode(
+                Confidence(Forest.from_dict(c["forest"]), float(c["threshold"])),
+                float(d["reply_margin"]),
+                float(d.get("cosine", 0.0)),
+            )
+
+        semantic = mode(data["semantic"]) if "semantic" in data else None
+        return cls(Forest.from_dict(data["ranker"]), mode(data), semantic)
+
+
+@functools.cache
+def fitted() -> Fitted:
+    """The parameters shipped with qabot, read once."""
+    return Fitted.from_dict(json.loads(FITTED.read_text(encoding="utf-8")))
+
+
+def evidence(
+    scores: Sequence[float],
+    rows: Sequence[Sequence[float]],
+    missing_idf: float,
+    top_passage: float,
+    cosines: Sequence[float] | None = None,
+) -> dict[str, float]:
+    """What the confidence weighs: how far the best candidate stands out (score, margin, its
+    share of the softmax), its features, and how much of the question the corpus and the top
+    passage hold. ``scores`` and ``rows`` are best first."""
+    s = np.asarray(scores, dtype=np.float64)
+    share = np.exp(s - s[0])
+    share /= share.sum()
+    coverage = NAMES.index("coverage")
+    facts = {
+        "best_score": float(s[0]),
+        "margin": float(s[0] - s[1]) if len(s) > 1 else 1.0,
+        "share": float(share[0]),
+        "share_of_three": float(share[:3].sum()),
+        "mean_of_five": float(s[:5].mean()),
+        "coverage_of_five": max(r[coverage] for r in rows[:5]),
+        "candidates": math.log(len(s)),
+        "missing_idf": missing_idf,
+        "top_passage": top_passage,
+    }
+    facts |= {name: rows[0][NAMES.index(name)] for name in BEST_FEATURES}
+    if cosines is not None:
+        facts["cosine"] = cosines[0]
+        facts["max_cosine"] = max(cosines)
+    return facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,27 +176,42 @@ class Answerer:
     ) -> None:
         self.retriever = retriever
         self.settings = settings or AnswerSettings()
-        self.weights = np.array([WEIGHTS[n] for n in NAMES])
         if embedder is None and self.settings.semantic:
             embedder = MiniLM()
         self.embedder = embedder
-        fitted = (THRESHOLD, REPLY_MARGIN)
+        self.fitted = fitted()
+        self.mode = self.fitted.lexical
         if embedder is not None:
-            fitted = (SEMANTIC_THRESHOLD, SEMANTIC_REPLY_MARGIN)
-        self.threshold = fitted[0] if self.settings.threshold is None else self.settings.threshold
+            if self.fitted.semantic is None:
+                raise QabotError(f"{FITTED} has no semantic parameters: run bench/fit_answerer.py")
+            self.mode = self.fitted.semantic
+        self.threshold = (
+            self.mode.confidence.threshold
+            if self.settings.threshold is None
+            else self.settings.threshold
+        )
         self.reply_margin = (
-            fitted[1] if self.settings.reply_margin is None else self.settings.reply_margin
+            self.mode.reply_margin
+            if self.settings.reply_margin is None
+            else self.settings.reply_margin
         )
 
-    async def rank(self, question: str) -> Ranked:
-        """Retrieve, build the candidates and score them; best first, ties by reading order."""
+    async def gather(
+        self, question: str
+    ) -> tuple[Query, list[Hit], list[Candidate], list[list[float]]]:
+        """Retrieve the passages and build the candidates with their feature rows, unscored."""
         hits = await self.retriever.search(question, self.settings.passages)
         analyzer = self.retriever.analyzer
         terms = analyzer(question)
         query = Query.of(question, analyzer, self.retriever.idf(terms), self._top_idf())
         cands = candidates(hits)
         rows = features(query, cands, hits, analyzer) if cands else []
-        scores = (np.asarray(rows) @ self.weights).tolist() if rows else []
+        return query, hits, cands, rows
+
+    async def rank(self, question: str) -> Ranked:
+        """Retrieve, build the candidates and score them; best first, ties by reading order."""
+        query, hits, cands, rows = await self.gather(question)
+        scores = ranker_scores(self.fitted.ranker, rows)
         order = _order(cands, scores)
         ranked = Ranked(
             query,
@@ -168,7 +225,7 @@ class Answerer:
         texts = [question] + [c.sentence.text for c in ranked.candidates[:SEMANTIC_TOP]]
         vectors = await asyncio.to_thread(self.embedder.encode, texts)
         cosines = semantic_cosines(vectors, len(ranked.candidates))
-        rescored = semantic_scores(ranked.scores, cosines)
+        rescored = [s + self.mode.cosine * c for s, c in zip(ranked.scores, cosines, strict=True)]
         order = _order(ranked.candidates, rescored)
         return Ranked(
             query,
@@ -183,22 +240,15 @@ class Answerer:
         """How likely the best candidate answers the question, from 0 to 1."""
         if not ranked.candidates:
             return 0.0
-        best = ranked.scores[0]
-        row = dict(zip(NAMES, ranked.rows[0], strict=True))
         q = ranked.query
-        evidence = {
-            "best_score": best,
-            "margin": best - ranked.scores[1] if len(ranked.scores) > 1 else 1.0,
-            "missing_idf": q.missing_idf / q.total_idf,
-            "top_passage": ranked.hits[0].score / q.total_idf,
-        }
-        bias, weights = CONFIDENCE_BIAS, CONFIDENCE
-        if ranked.cosines:
-            bias, weights = SEMANTIC_CONFIDENCE_BIAS, SEMANTIC_CONFIDENCE
-            evidence["cosine"] = ranked.cosines[0]
-            evidence["max_cosine"] = max(ranked.cosines)
-        z = bias + sum(w * evidence.get(name, row.get(name, 0.0)) for name, w in weights.items())
-        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+        facts = evidence(
+            ranked.scores,
+            ranked.rows,
+            q.missing_idf / q.total_idf,
+            ranked.hits[0].score / q.total_idf,
+            ranked.cosines or None,
+        )
+        return self.mode.confidence(facts)
 
     async def ask(self, question: str) -> Answer:
         """Answer ``question`` with one to three cited sentences, or abstain."""
@@ -328,10 +378,18 @@ def semantic_cosines(vectors: np.ndarray, n: int) -> list[float]:
     return cos + [min(cos)] * (n - len(cos))
 
 
-def semantic_scores(lexical: list[float], cosines: list[float]) -> list[float]:
-    """The semantic mode's score: the lexical score and the cosine, weighed as fitted."""
-    a, b = SEMANTIC["lexical"], SEMANTIC["cosine"]
-    return [a * s + b * c for s, c in zip(lexical, cosines, strict=True)]
+def ranker_scores(ranker: Forest, rows: list[list[float]]) -> list[float]:
+    """The fitted ranker's scores, less ``RESTATING`` for a sentence that restates a who, when,
+    how-many or where question: no answer of that type and at most ``RESTATING_WORDS`` words
+    the question lacks. SQuAD, which the ranker was fitted on, has too few such sentences to
+    teach it that they are no answer."""
+    if not rows:
+        return []
+    x = np.asarray(rows, dtype=np.float64)
+    new_words = np.expm1(x[:, NAMES.index("new_terms")])
+    restating = (x[:, NAMES.index("type_missing")] > 0) & (new_words < RESTATING_WORDS + 0.5)
+    scores: list[float] = (ranker.predict(x) - RESTATING * restating).tolist()
+    return scores
 
 
 def _order(cands: list[Candidate], scores: list[float]) -> list[int]:

@@ -1,0 +1,333 @@
+"""Fit the answerer's parameters on question-answering data and write ``index/answerer.json``.
+
+    pip install -e ".[fit]"          # LightGBM, only for fitting
+    python -m bench.fit_answerer [--tune 8000] [--semantic-tune 400] [--out index/answerer.json]
+
+Reads ``../shared/eval`` (skips cleanly when it is absent). The questions ``qabot eval``
+reports on (a sample of 5,000 with seed 0) are never used here: tuning questions are a seed-1
+sample with those removed. Fitted, in order:
+
+1. the ranker: LightGBM lambdarank trees over ``index.features`` rows, label "the sentence
+   holds a gold answer";
+2. the reply margin: the widest score margin whose replies stay under a word budget;
+3. the confidence: LightGBM trees over ``index.answer.evidence``, on an index with the
+   articles of a fifth of the questions left out (their questions count as wrong answers),
+   and the threshold at which it abstains on ``--abstain`` of those unanswerable questions;
+4. with ``--semantic-tune N``: the same for the semantic mode on N questions.
+
+Steps 2-4 use out-of-fold ranker scores (two folds by article) so that they see the ranker as
+it behaves on questions it was not fitted on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import pickle
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from bot.engine import Engine, EngineSettings
+from bot.evaluate import Question, holdout, load_jsonl, load_questions, sample
+from index.answer import AnswerSettings, evidence, ranker_scores, semantic_cosines
+from index.features import NAMES
+from index.metrics import contains
+from index.semantic import SemanticUnavailable, require
+from index.trees import Forest, from_lightgbm
+
+EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
+OUT = Path(__file__).resolve().parents[1] / "index" / "answerer.json"
+RANKER = {"num_leaves": 15, "learning_rate": 0.05, "n_estimators": 200, "min_child_samples": 50}
+CONFIDENCE = {"num_leaves": 7, "learning_rate": 0.03, "n_estimators": 300, "min_child_samples": 50}
+# Answer-type evidence may only raise a sentence's score, restating only lower it.
+MONOTONE = {
+    "type_person": 1,
+    "type_date": 1,
+    "type_number": 1,
+    "type_place": 1,
+    "type_near": 1,
+    "type_missing": -1,
+    "restates": -1,
+}
+SAME_EVERY_RUN = {"deterministic": True, "force_row_wise": True, "seed": 0}
+SEMANTIC_TOP = 10
+
+
+@dataclass(slots=True)
+class Record:
+    """One question ranked: its candidates' feature rows and labels, and query statistics."""
+
+    question: str
+    article: str
+    answerable: bool
+    rows: np.ndarray
+    labels: np.ndarray
+    words: np.ndarray
+    texts: list[str]
+    missing_idf: float
+    top_passage: float
+    cosines: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def fold(article: str) -> int:
+    return hashlib.sha1(article.encode()).digest()[0] % 2
+
+
+async def collect(db: Path, questions: list[Question], held: set[str]) -> list[Record]:
+    """Rank every question on the store at ``db`` and keep what the fit needs."""
+    out = []
+    async with await Engine.open(db, EngineSettings()) as engine:
+        answerer = engine.answerer
+        for q in tqdm(questions, desc=f"ranking on {db.name}", file=sys.stderr):
+            query, hits, cands, rows = await answerer.gather(q.question)
+            if not cands:
+                continue
+            texts = [c.sentence.text for c in cands]
+            out.append(
+                Record(
+                    question=q.question,
+                    article=q.article_id,
+                    answerable=q.article_id not in held,
+                    rows=np.asarray(rows, dtype=np.float64),
+                    labels=np.array([contains(t, q.answers) for t in texts]),
+                    words=np.array([len(t.split()) for t in texts]),
+                    texts=texts,
+                    missing_idf=query.missing_idf / query.total_idf,
+                    top_passage=hits[0].score / query.total_idf,
+                )
+            )
+    return out
+
+
+def fit_ranker(records: list[Record]) -> Any:
+    import lightgbm
+
+    model = lightgbm.LGBMRanker(
+        objective="lambdarank",
+        monotone_constraints=[MONOTONE.get(n, 0) for n in NAMES],
+        verbose=-1,
+        **RANKER,
+        **SAME_EVERY_RUN,
+    )
+    model.fit(
+        np.vstack([r.rows for r in records]),
+        np.concatenate([r.labels.astype(int) for r in records]),
+        group=[len(r.rows) for r in records],
+    )
+    return model
+
+
+def out_of_fold(tune: list[Record], others: list[Record]) -> dict[int, np.ndarray]:
+    """Ranker scores of every record from the fold model not fitted on its article."""
+    models = [fit_ranker([r for r in tune if fold(r.article) != k]) for k in (0, 1)]
+    forests = [
+        Forest.from_dict(from_lightgbm(m.booster_.dump_model(), list(NAMES))) for m in models
+    ]
+    return {
+        id(r): np.asarray(ranker_scores(forests[fold(r.article)], r.rows.tolist()))
+        for r in tune + others
+    }
+
+
+def top_k(records: list[Record], scores: dict[int, np.ndarray], k: int) -> float:
+    hits = [r.labels[np.argsort(-scores[id(r)], kind="stable")[:k]].any() for r in records]
+    return float(np.mean(hits))
+
+
+def fit_margin(records: list[Record], scores: dict[int, np.ndarray], budget: float) -> float:
+    """The widest margin whose replies (at most three sentences) average under ``budget`` words."""
+    best = 0.0
+    for margin in np.arange(0.0, 6.01, 0.1):
+        words = []
+        for r in records:
+            s = scores[id(r)]
+            order = np.argsort(-s, kind="stable")
+            picked = [i for i in order[:3] if s[i] >= s[order[0]] - margin]
+            words.append(r.words[picked].sum())
+        if np.mean(words) <= budget:
+            best = float(margin)
+    return round(best, 2)
+
+
+def evidence_rows(
+    records: list[Record], scores: dict[int, np.ndarray]
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """Each record's evidence for the confidence, whether its best sentence is right, and
+    whether it is answerable."""
+    rows, right, answerable = [], [], []
+    names: list[str] = []
+    for r in records:
+        s = scores[id(r)]
+        order = np.argsort(-s, kind="stable")
+        cos = r.cosines[order].tolist() if r.cosines.size else None
+        facts = evidence(
+            s[order].tolist(), r.rows[order].tolist(), r.missing_idf, r.top_passage, cos
+        )
+        names = list(facts)
+        rows.append(list(facts.values()))
+        right.append(bool(r.labels[order[0]]) and r.answerable)
+        answerable.append(r.answerable)
+    return names, np.array(rows), np.array(right), np.array(answerable)
+
+
+def fit_confidence(
+    records: list[Record], scores: dict[int, np.ndarray], abstain: float
+) -> dict[str, Any]:
+    """Trees for the log-odds that the best sentence is right, and the threshold at which,
+    with the coverage gate, the answerer abstains on ``abstain`` of the unanswerable questions
+    (chosen on out-of-fold probabilities)."""
+    import lightgbm
+
+    names, x, y, answerable = evidence_rows(records, scores)
+    folds = np.array([fold(r.article) for r in records])
+    p = np.zeros(len(y))
+    for k in (0, 1):
+        model = lightgbm.LGBMClassifier(verbose=-1, **CONFIDENCE, **SAME_EVERY_RUN).fit(
+            x[folds != k], y[folds != k]
+        )
+        p[folds == k] = model.predict_proba(x[folds == k])[:, 1]
+    gated = x[:, names.index("coverage_context")] < AnswerSettings().min_coverage
+    left = abstain - np.mean(gated[~answerable])
+    ungated = p[~answerable & ~gated]
+    share = min(max(left, 0.0) * np.sum(~answerable) / len(ungated), 1.0)
+    threshold = float(np.quantile(ungated, share))
+    speaks = (p >= threshold) & ~gated
+    always = y[answerable].mean()
+    kept = (y & speaks)[answerable].mean()
+    abstains = np.mean(~speaks[~answerable])
+    print(
+        f"confidence: threshold {threshold:.3f} abstains on {abstains:.3f}"
+        f" of unanswerable; accuracy on answerable {always:.4f} -> {kept:.4f}",
+        file=sys.stderr,
+    )
+    model = lightgbm.LGBMClassifier(verbose=-1, **CONFIDENCE, **SAME_EVERY_RUN).fit(x, y)
+    forest = from_lightgbm(model.booster_.dump_model(), names)
+    z = Forest.from_dict(forest).predict(x)
+    if not np.allclose(1 / (1 + np.exp(-z)), model.predict_proba(x)[:, 1]):
+        raise RuntimeError("the exported confidence trees disagree with LightGBM")
+    return {"forest": forest, "threshold": round(threshold, 4)}
+
+
+def add_cosines(records: list[Record], scores: dict[int, np.ndarray]) -> None:
+    """The MiniLM cosines of each record's best lexical candidates, in candidate order."""
+    from index.semantic import MiniLM
+
+    embedder = MiniLM(cache_size=1_000_000)
+    for r in tqdm(records, desc="embedding", file=sys.stderr):
+        order = np.argsort(-scores[id(r)], kind="stable")[:SEMANTIC_TOP]
+        vectors = embedder.encode([r.question] + [r.texts[i] for i in order])
+        cos = np.array(semantic_cosines(vectors, len(r.texts)))
+        r.cosines = np.empty(len(r.texts))
+        r.cosines[np.argsort(-scores[id(r)], kind="stable")] = cos
+
+
+def fit_cosine_weight(records: list[Record], scores: dict[int, np.ndarray]) -> float:
+    """The cosine weight that puts a right sentence first most often."""
+    best, weight = -1.0, 0.0
+    for w in np.arange(0.0, 20.01, 0.5):
+        acc = top_k(records, {id(r): scores[id(r)] + w * r.cosines for r in records}, 1)
+        if acc > best:
+            best, weight = acc, float(w)
+    print(
+        f"semantic: cosine weight {weight} puts a right sentence first {best:.4f}", file=sys.stderr
+    )
+    return weight
+
+
+def semantic_installed() -> bool:
+    try:
+        require()
+    except SemanticUnavailable as e:
+        print(f"semantic mode not fitted: {e}", file=sys.stderr)
+        return False
+    return True
+
+
+async def build(db: Path, articles: list[dict[str, Any]]) -> None:
+    source = db.with_suffix(".jsonl")
+    with open(source, "w", encoding="utf-8") as f:
+        for a in articles:
+            f.write(json.dumps(a, ensure_ascii=False) + "\n")
+    async with await Engine.open(db, EngineSettings(), progress=True) as engine:
+        await engine.add_source(str(source), "fit")
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    articles = load_jsonl(args.articles)
+    everything = load_questions(args.questions)
+    report = {q.id for q in sample(everything, 5000, 0)}
+    tune = [q for q in sample(everything, args.tune, 1) if q.id not in report]
+    held = holdout(tune, [str(a["id"]) for a in articles], 0.2, 1)
+    if args.load:
+        with open(args.load, "rb") as f:
+            ranked, unsure = pickle.load(f)
+    else:
+        with tempfile.TemporaryDirectory(prefix="qabot-fit-") as tmp:
+            full, part = Path(tmp) / "full.db", Path(tmp) / "held.db"
+            await build(full, articles)
+            await build(part, [a for a in articles if str(a["id"]) not in held])
+            ranked = await collect(full, tune, set())
+            unsure = await collect(part, tune, held)
+    if args.save:
+        with open(args.save, "wb") as f:
+            pickle.dump((ranked, unsure), f)
+    scores = out_of_fold(ranked, unsure)
+    print(
+        f"ranker, out of fold: right first {top_k(ranked, scores, 1):.4f},"
+        f" within two {top_k(ranked, scores, 2):.4f}",
+        file=sys.stderr,
+    )
+    model = fit_ranker(ranked)
+    fitted: dict[str, Any] = {
+        "ranker": from_lightgbm(model.booster_.dump_model(), list(NAMES)),
+        "reply_margin": fit_margin(ranked, scores, args.words),
+        "confidence": fit_confidence(unsure, scores, args.abstain),
+    }
+    if args.semantic_tune and semantic_installed():
+        some = ranked[:: max(1, len(ranked) // args.semantic_tune)]
+        held_some = unsure[:: max(1, len(unsure) // args.semantic_tune)]
+        add_cosines(some + held_some, scores)
+        weight = fit_cosine_weight(some, scores)
+        rescored = {id(r): scores[id(r)] + weight * r.cosines for r in some + held_some}
+        fitted["semantic"] = {
+            "cosine": weight,
+            "reply_margin": fit_margin(some, rescored, args.words),
+            "confidence": fit_confidence(held_some, rescored, args.abstain),
+        }
+    return fitted
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.fit_answerer", description=__doc__)
+    p.add_argument("--articles", type=Path, default=EVAL / "squad-train.articles.jsonl")
+    p.add_argument("--questions", type=Path, default=EVAL / "squad-train.questions.jsonl")
+    p.add_argument("--tune", type=int, default=8000, help="tuning sample size before removal")
+    p.add_argument(
+        "--semantic-tune", type=int, default=400, help="questions for the semantic fit (0: none)"
+    )
+    p.add_argument("--words", type=float, default=57.0, help="reply word budget (mean)")
+    p.add_argument("--abstain", type=float, default=0.62, help="abstention on unanswerable")
+    p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--save", type=Path, help="pickle the ranked records here")
+    p.add_argument("--load", type=Path, help="reuse records pickled by --save (no ranking)")
+    args = p.parse_args()
+    if not args.articles.exists():
+        print(f"skipped: {args.articles} not found", file=sys.stderr)
+        return 0
+    fitted = asyncio.run(run(args))
+    args.out.write_text(json.dumps(fitted, separators=(",", ":")) + "\n")
+    print(f"wrote {args.out}", file=sys.stderr)
+    Forest.from_dict(fitted["ranker"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
