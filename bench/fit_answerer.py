@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from bot.engine import Engine, EngineSettings
 from bot.evaluate import Question, holdout, load_jsonl, load_questions, sample
-from index.answer import AnswerSettings, evidence, ranker_scores, semantic_cosines
+from index.answer import SEMANTIC_TOP, AnswerSettings, evidence, ranker_scores, semantic_cosines
 from index.features import NAMES
 from index.metrics import contains
 from index.semantic import SemanticUnavailable, require
@@ -58,7 +58,6 @@ MONOTONE = {
     "restates": -1,
 }
 SAME_EVERY_RUN = {"deterministic": True, "force_row_wise": True, "seed": 0}
-SEMANTIC_TOP = 10
 
 
 @dataclass(slots=True)
