@@ -143,14 +143,14 @@ def top_k(records: list[Record], scores: dict[int, np.ndarray], k: int) -> float
 
 def fit_margin(records: list[Record], scores: dict[int, np.ndarray], budget: float) -> float:
     """The widest margin whose replies (at most three sentences) average under ``budget`` words."""
+    tops = []
+    for r in records:
+        s = scores[id(r)]
+        order = np.argsort(-s, kind="stable")[:3]
+        tops.append((s[order[0]] - s[order], r.words[order]))
     best = 0.0
     for margin in np.arange(0.0, 6.01, 0.1):
-        words = []
-        for r in records:
-            s = scores[id(r)]
-            order = np.argsort(-s, kind="stable")
-            picked = [i for i in order[:3] if s[i] >= s[order[0]] - margin]
-            words.append(r.words[picked].sum())
+        words = [w[behind <= margin].sum() for behind, w in tops]
         if np.mean(words) <= budget:
             best = float(margin)
     return round(best, 2)

@@ -3,7 +3,7 @@
 Each sentence of the best passages gets a feature row (``index.features``: coverage of the
 question's terms weighted by corpus idf, sentence BM25, proximity, passage score, the expected
 answer type, restating, ...) that a forest of small regression trees (``index.trees``) turns
-into a score. A logistic model turns the best candidate's evidence into a confidence; below
+into a score. A second forest turns the best candidate's evidence into a confidence; below
 its threshold the answerer abstains and lists the closest sources instead. All of it is fitted
 offline by ``bench/fit_answerer.py`` into ``answerer.json`` beside this module, on a tuning
 split of SQuAD that never includes the questions ``qabot eval`` reports on.

@@ -75,27 +75,28 @@ class VectorFile:
 
     def get(self, texts: Iterable[str]) -> dict[str, NDArray[np.float32]]:
         """The stored vectors of those texts that have one, keyed by text."""
-        keys = {text_key(self.model, t): t for t in texts}
         found: dict[str, NDArray[np.float32]] = {}
-        db = self._conn()
-        for chunk in _chunks(list(keys), READ_CHUNK):
-            marks = ",".join("?" * len(chunk))
-            rows = db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk)
-            for key, blob in rows:
-                vector = np.frombuffer(blob, dtype=np.float16)
-                if vector.size == self.dim:
-                    found[keys[key]] = vector.astype(np.float32)
+        for text, blob in self._stored(texts, "vector"):
+            vector = np.frombuffer(blob, dtype=np.float16)
+            if vector.size == self.dim:
+                found[text] = vector.astype(np.float32)
         return found
 
     def missing(self, texts: Iterable[str]) -> list[str]:
         """Those of the texts that have no stored vector, in order."""
+        texts = list(dict.fromkeys(texts))
+        present = {text for text, _ in self._stored(texts, "key")}
+        return [t for t in texts if t not in present]
+
+    def _stored(self, texts: Iterable[str], column: str) -> Iterator[tuple[str, bytes]]:
+        """(text, ``column``) for each of the texts that has a row, in chunks of keys."""
         keys = {text_key(self.model, t): t for t in texts}
         db = self._conn()
         for chunk in _chunks(list(keys), READ_CHUNK):
             marks = ",".join("?" * len(chunk))
-            for (key,) in db.execute(f"SELECT key FROM vectors WHERE key IN ({marks})", chunk):
-                del keys[key]
-        return list(keys.values())
+            sql = f"SELECT key, {column} FROM vectors WHERE key IN ({marks})"
+            for key, value in db.execute(sql, chunk):
+                yield keys[key], value
 
     def put(self, texts: Sequence[str], vectors: NDArray[np.floating]) -> None:
         """Store one vector per text (as float16), in one transaction."""
