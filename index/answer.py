@@ -2,11 +2,12 @@
 
 Each sentence of the best passages gets a feature row (``index.features``: coverage of the
 question's terms weighted by corpus idf, sentence BM25, proximity, passage score, the expected
-answer type, restating, ...) that a forest of small regression trees (``index.trees``) turns
-into a score. A second forest turns the best candidate's evidence into a confidence; below
-its threshold the answerer abstains and lists the closest sources instead. All of it is fitted
-offline by ``bench/fit_answerer.py`` into ``answerer.json`` beside this module, on a tuning
-split of SQuAD that never includes the questions ``qabot eval`` reports on.
+answer type, restating, how far it is behind the question's best candidate, ...) that a forest
+of small regression trees (``index.trees``) turns into a score. A second forest turns the best
+candidate's evidence into a confidence; below its threshold the answerer abstains and lists the
+closest sources instead. All of it is fitted offline by ``bench/fit_answerer.py`` into
+``answerer.json`` beside this module, on a tuning split of SQuAD that never includes the
+questions ``qabot eval`` reports on.
 """
 
 from __future__ import annotations
@@ -108,12 +109,14 @@ def evidence(
     scores: Sequence[float],
     rows: Sequence[Sequence[float]],
     missing_idf: float,
-    top_passage: float,
+    passages: Sequence[float],
     cosines: Sequence[float] | None = None,
 ) -> dict[str, float]:
     """What the confidence weighs: how far the best candidate stands out (score, margin, its
-    share of the softmax), its features, and how much of the question the corpus and the top
-    passage hold. ``scores`` and ``rows`` are best first."""
+    share of the softmax), its features, how much of the question the corpus and the top
+    passage hold, and how far the top passage stands out from the next ones. ``scores`` and
+    ``rows`` are best first; ``passages`` are the retrieved passages' BM25 scores, best first,
+    over the question's total idf."""
     s = np.asarray(scores, dtype=np.float64)
     share = np.exp(s - s[0])
     share /= share.sum()
@@ -127,7 +130,9 @@ def evidence(
         "coverage_of_five": max(r[coverage] for r in rows[:5]),
         "candidates": math.log(len(s)),
         "missing_idf": missing_idf,
-        "top_passage": top_passage,
+        "top_passage": passages[0],
+        "second_passage": passages[min(1, len(passages) - 1)] / (passages[0] or 1.0),
+        "fifth_passage": passages[min(4, len(passages) - 1)] / (passages[0] or 1.0),
     }
     facts |= {name: rows[0][NAMES.index(name)] for name in BEST_FEATURES}
     if cosines is not None:
@@ -245,7 +250,7 @@ class Answerer:
             ranked.scores,
             ranked.rows,
             q.missing_idf / q.total_idf,
-            ranked.hits[0].score / q.total_idf,
+            [h.score / q.total_idf for h in ranked.hits],
             ranked.cosines or None,
         )
         return self.mode.confidence(facts)

@@ -13,11 +13,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from corpus.models import Sentence
 from index import qtype
 from index.models import Hit
 
-NAMES = (
+BASE = (
     "coverage",
     "coverage_squared",
     "coverage_context",
@@ -42,6 +44,23 @@ NAMES = (
     "coverage_previous",
     "surface_bigrams",
     "type_near",
+)
+# Trees score one sentence at a time, so each question's candidates are also compared with
+# each other: how far a sentence is behind the question's best candidate on these ...
+BEHIND_BEST = (
+    "sentence_bm25",
+    "surface_bigrams",
+    "bigrams",
+    "coverage_context",
+    "type_near",
+    "proximity",
+)
+# ... and behind the best sentence of its own passage on these.
+BEHIND_IN_PASSAGE = ("coverage", "sentence_bm25", "type_near")
+NAMES = (
+    BASE
+    + tuple(f"{n}_behind_best" for n in BEHIND_BEST)
+    + tuple(f"{n}_behind_in_passage" for n in BEHIND_IN_PASSAGE)
 )
 _SURFACE = re.compile(r"[^\W_]+", re.UNICODE)
 K1, B, AVG_SENTENCE_TERMS = 1.2, 0.75, 14.0
@@ -192,10 +211,28 @@ def features(
                 near,
             ]
         )
-    best = max((r[0] for r in rows), default=0.0) or 1.0
-    for r in rows:
-        r[NAMES.index("coverage_relative")] = r[0] / best
-    return rows
+    return compare(rows, [c.rank for c in cands])
+
+
+def compare(rows: list[list[float]], passages: Sequence[int]) -> list[list[float]]:
+    """``rows`` of ``BASE`` features with the comparisons among candidates filled in and
+    appended, in the order of ``NAMES``; ``passages`` tells which passage each row is from."""
+    if not rows:
+        return []
+    x = np.asarray(rows, dtype=np.float64)[:, : len(BASE)]
+    cov = x[:, BASE.index("coverage")]
+    x[:, BASE.index("coverage_relative")] = cov / (cov.max() or 1.0)
+    group = np.asarray(passages)
+    columns = [x]
+    for name in BEHIND_BEST:
+        col = x[:, BASE.index(name)]
+        columns.append((col - col.max())[:, None])
+    for name in BEHIND_IN_PASSAGE:
+        col = x[:, BASE.index(name)]
+        best = {g: col[group == g].max() for g in set(group.tolist())}
+        columns.append((col - np.array([best[g] for g in group.tolist()]))[:, None])
+    out: list[list[float]] = np.hstack(columns).tolist()
+    return out
 
 
 def _nearness(
