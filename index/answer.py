@@ -214,12 +214,7 @@ class Answerer:
         return query, hits, cands, rows
 
     async def rank(self, question: str) -> Ranked:
-        """Retrieve, build the candidates and score them; best first, ties by reading order.
-        In semantic mode the question is encoded on another thread while the lexical work
-        runs (torch releases the GIL), so the two overlap."""
-        encoding = None
-        if self.embedder is not None:
-            encoding = asyncio.create_task(asyncio.to_thread(self.embedder.encode, [question]))
+        """Retrieve, build the candidates and score them; best first, ties by reading order."""
         query, hits, cands, rows = await self.gather(question)
         scores = ranker_scores(self.fitted.ranker, rows)
         order = _order(cands, scores)
@@ -230,14 +225,10 @@ class Answerer:
             [scores[i] for i in order],
             [rows[i] for i in order],
         )
-        if encoding is None or self.embedder is None:
+        if self.embedder is None or not cands:
             return ranked
-        asked = await encoding
-        if not cands:
-            return ranked
-        texts = [c.sentence.text for c in ranked.candidates[:SEMANTIC_TOP]]
-        found = await asyncio.to_thread(self.embedder.encode, texts)
-        vectors = np.vstack([asked, found])
+        texts = [question] + [c.sentence.text for c in ranked.candidates[:SEMANTIC_TOP]]
+        vectors = await asyncio.to_thread(self.embedder.encode, texts)
         cosines = semantic_cosines(vectors, len(ranked.candidates))
         rescored = [s + self.mode.cosine * c for s, c in zip(ranked.scores, cosines, strict=True)]
         order = _order(ranked.candidates, rescored)
