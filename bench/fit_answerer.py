@@ -200,13 +200,13 @@ def fit_confidence(
         p_full[folds_full == k] = model.predict_proba(x_full[folds_full == k])[:, 1]
     coverage = names.index("coverage_context")
     min_coverage = AnswerSettings().min_coverage
-    gated = x[:, coverage] < min_coverage
+    gated, gated_full = x[:, coverage] < min_coverage, x_full[:, coverage] < min_coverage
     left = abstain - np.mean(gated[~answerable])
     ungated = p[~answerable & ~gated]
     share = min(max(left, 0.0) * np.sum(~answerable) / len(ungated), 1.0)
     threshold = float(np.quantile(ungated, share))
     speaks = (p >= threshold) & ~gated
-    speaks_full = (p_full >= threshold) & (x_full[:, coverage] >= min_coverage)
+    speaks_full = (p_full >= threshold) & ~gated_full
     print(
         f"confidence: threshold {threshold:.3f} abstains on"
         f" {np.mean(~speaks[~answerable]):.3f} of unanswerable; accuracy on answerable"

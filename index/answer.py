@@ -121,6 +121,7 @@ def evidence(
     share = np.exp(s - s[0])
     share /= share.sum()
     coverage = NAMES.index("coverage")
+    top = passages[0] or 1.0
     facts = {
         "best_score": float(s[0]),
         "margin": float(s[0] - s[1]) if len(s) > 1 else 1.0,
@@ -131,8 +132,8 @@ def evidence(
         "candidates": math.log(len(s)),
         "missing_idf": missing_idf,
         "top_passage": passages[0],
-        "second_passage": passages[min(1, len(passages) - 1)] / (passages[0] or 1.0),
-        "fifth_passage": passages[min(4, len(passages) - 1)] / (passages[0] or 1.0),
+        "second_passage": passages[min(1, len(passages) - 1)] / top,
+        "fifth_passage": passages[min(4, len(passages) - 1)] / top,
     }
     facts |= {name: rows[0][NAMES.index(name)] for name in BEST_FEATURES}
     if cosines is not None:

@@ -229,8 +229,9 @@ def compare(rows: list[list[float]], passages: Sequence[int]) -> list[list[float
         columns.append((col - col.max())[:, None])
     for name in BEHIND_IN_PASSAGE:
         col = x[:, BASE.index(name)]
-        best = {g: col[group == g].max() for g in set(group.tolist())}
-        columns.append((col - np.array([best[g] for g in group.tolist()]))[:, None])
+        best = np.full(group.max() + 1, -np.inf)
+        np.maximum.at(best, group, col)
+        columns.append((col - best[group])[:, None])
     out: list[list[float]] = np.hstack(columns).tolist()
     return out
 
