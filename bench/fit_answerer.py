@@ -1,7 +1,7 @@
 """Fit the answerer's parameters on question-answering data and write ``index/answerer.json``.
 
     pip install -e ".[fit]"          # LightGBM, only for fitting
-    python -m bench.fit_answerer [--tune 30000] [--semantic-tune 400] [--out index/answerer.json]
+    python -m bench.fit_answerer [--tune 30000] [--semantic-tune 3000] [--out index/answerer.json]
 
 Reads ``../shared/eval`` (skips cleanly when it is absent). The questions ``qabot eval``
 reports on (a sample of 5,000 with seed 0) are never used here: tuning questions are a seed-1
@@ -9,7 +9,9 @@ sample with those removed. Fitted, in order:
 
 1. the ranker: LightGBM lambdarank trees over ``index.features`` rows, label "the sentence
    holds a gold answer";
-2. the reply margin: the widest score margin whose replies stay under a word budget;
+2. the reply (``index.reply``): LightGBM trees for the chance that a runner-up holds the
+   answer while the best sentence does not, and the chance per word a runner-up must reach
+   to be quoted, the lowest whose replies stay under a word budget;
 3. the confidence: LightGBM trees over ``index.answer.evidence``, on an index with the
    articles of a fifth of the questions left out (their questions count as wrong answers),
    and the threshold at which it abstains on ``--abstain`` of those unanswerable questions;
@@ -37,6 +39,7 @@ from tqdm import tqdm
 
 from bot.engine import Engine, EngineSettings
 from bot.evaluate import Question, holdout, load_jsonl, load_questions, sample
+from index import reply
 from index.answer import SEMANTIC_TOP, AnswerSettings, evidence, ranker_scores, semantic_cosines
 from index.features import NAMES
 from index.metrics import contains
@@ -46,6 +49,7 @@ from index.trees import Forest, from_lightgbm
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 OUT = Path(__file__).resolve().parents[1] / "index" / "answerer.json"
 RANKER = {"num_leaves": 15, "learning_rate": 0.05, "n_estimators": 200, "min_child_samples": 50}
+REPLY = {"num_leaves": 7, "learning_rate": 0.05, "n_estimators": 300, "min_child_samples": 50}
 CONFIDENCE = {"num_leaves": 7, "learning_rate": 0.03, "n_estimators": 300, "min_child_samples": 50}
 # Answer-type evidence may only raise a sentence's score, restating only lower it.
 MONOTONE = {
@@ -141,19 +145,82 @@ def top_k(records: list[Record], scores: dict[int, np.ndarray], k: int) -> float
     return float(np.mean(hits))
 
 
-def fit_margin(records: list[Record], scores: dict[int, np.ndarray], budget: float) -> float:
-    """The widest margin whose replies (at most three sentences) average under ``budget`` words."""
-    tops = []
-    for r in records:
-        s = scores[id(r)]
-        order = np.argsort(-s, kind="stable")[:3]
-        tops.append((s[order[0]] - s[order], r.words[order]))
-    best = 0.0
-    for margin in np.arange(0.0, 6.01, 0.1):
-        words = [w[behind <= margin].sum() for behind, w in tops]
-        if np.mean(words) <= budget:
-            best = float(margin)
-    return round(best, 2)
+def reply_rows(
+    records: list[Record], scores: dict[int, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every record's runner-up rows (``index.reply``), whether each holds the answer while the
+    best does not, its word count, its record's index, and each record's (best right, words)."""
+    x, y, words, owner, best = [], [], [], [], []
+    for i, r in enumerate(records):
+        order = np.argsort(-scores[id(r)], kind="stable")[: reply.POOL]
+        w, labels = r.words[order], r.labels[order]
+        rows = reply.rows(scores[id(r)][order].tolist(), w.tolist(), r.rows[order].tolist())
+        x.append(rows)
+        y.extend(labels[1 : 1 + len(rows)] & ~labels[0])
+        words.extend(w[1 : 1 + len(rows)])
+        owner.extend([i] * len(rows))
+        best.append((labels[0], w[0]))
+    return np.vstack(x), np.array(y), np.array(words), np.array(owner), np.array(best)
+
+
+def fit_reply(
+    records: list[Record], scores: dict[int, np.ndarray], budget: float
+) -> dict[str, Any]:
+    """Trees for the chance that a runner-up holds the answer while the best does not, and the
+    lowest chance per word whose replies average under ``budget`` words (out of fold)."""
+    import lightgbm
+
+    x, y, words, owner, best = reply_rows(records, scores)
+    folds = np.array([fold(records[i].article) for i in owner])
+    p = np.zeros(len(y))
+    for k in (0, 1):
+        model = lightgbm.LGBMClassifier(verbose=-1, **REPLY, **SAME_EVERY_RUN)
+        model.fit(x[folds != k], y[folds != k])
+        p[folds == k] = model.predict_proba(x[folds == k])[:, 1]
+    bar = reply_bar(p / np.maximum(words, 1), words, y, owner, best, budget)
+    model = lightgbm.LGBMClassifier(verbose=-1, **REPLY, **SAME_EVERY_RUN).fit(x, y)
+    forest = from_lightgbm(model.booster_.dump_model(), list(reply.NAMES))
+    z = Forest.from_dict(forest).predict(x)
+    if not np.allclose(1 / (1 + np.exp(-z)), model.predict_proba(x)[:, 1]):
+        raise RuntimeError("the exported reply trees disagree with LightGBM")
+    return {"forest": forest, "per_word": round(bar, 7)}
+
+
+def reply_bar(
+    value: np.ndarray,
+    words: np.ndarray,
+    right: np.ndarray,
+    owner: np.ndarray,
+    best: np.ndarray,
+    budget: float,
+) -> float:
+    """The lowest chance per word whose replies average under ``budget`` words: at a bar, a
+    reply is the best sentence and its runner-ups of highest ``value`` reaching the bar."""
+    n, extra = len(best), AnswerSettings().max_sentences - 1
+    order = np.lexsort((-value, owner))
+    rank = np.zeros(len(order), dtype=int)
+    starts = np.searchsorted(owner[order], np.arange(n))
+    rank[order] = np.arange(len(order)) - starts[owner[order]]
+    tops = np.full((n, extra), -np.inf)
+    add_words = np.zeros((n, extra))
+    add_right = np.zeros((n, extra), dtype=bool)
+    for j in np.flatnonzero(rank < extra):
+        tops[owner[j], rank[j]] = value[j]
+        add_words[owner[j], rank[j]] = words[j]
+        add_right[owner[j], rank[j]] = right[j]
+    best_right, best_words = best[:, 0].astype(bool), best[:, 1]
+    for bar in np.quantile(value, np.linspace(0.0, 1.0, 401)):
+        taken = tops >= bar
+        mean_words = float(np.mean(best_words + (add_words * taken).sum(axis=1)))
+        if mean_words <= budget:
+            hit = float(np.mean(best_right | (add_right & taken).any(axis=1)))
+            print(
+                f"reply: {bar:.5f} per word; out of fold a reply holds the answer {hit:.4f}"
+                f" (the best sentence alone {best_right.mean():.4f}) in {mean_words:.1f} words",
+                file=sys.stderr,
+            )
+            return float(bar)
+    raise RuntimeError(f"no reply averages under {budget} words")
 
 
 def evidence_rows(
@@ -223,17 +290,19 @@ def fit_confidence(
     return {"forest": forest, "threshold": round(threshold, 4)}
 
 
-def add_cosines(records: list[Record], scores: dict[int, np.ndarray]) -> None:
-    """The MiniLM cosines of each record's best lexical candidates, in candidate order."""
+def add_cosines(records: list[Record], scores: dict[int, np.ndarray], vectors: Path | None) -> None:
+    """The MiniLM cosines of each record's best lexical candidates, in candidate order;
+    sentence vectors are read from and kept in the ``vectors`` file when one is given."""
     from index.semantic import MiniLM
 
-    embedder = MiniLM(cache_size=1_000_000)
+    embedder = MiniLM(cache_size=1_000_000, path=vectors)
     for r in tqdm(records, desc="embedding", file=sys.stderr):
         order = np.argsort(-scores[id(r)], kind="stable")[:SEMANTIC_TOP]
-        vectors = embedder.encode([r.question] + [r.texts[i] for i in order])
-        cos = np.array(semantic_cosines(vectors, len(r.texts)))
+        encoded = embedder.encode([r.question] + [r.texts[i] for i in order])
+        cos = np.array(semantic_cosines(encoded, len(r.texts)))
         r.cosines = np.empty(len(r.texts))
         r.cosines[np.argsort(-scores[id(r)], kind="stable")] = cos
+    embedder.close()
 
 
 def fit_cosine_weight(records: list[Record], scores: dict[int, np.ndarray]) -> float:
@@ -295,18 +364,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     model = fit_ranker(ranked)
     fitted: dict[str, Any] = {
         "ranker": from_lightgbm(model.booster_.dump_model(), list(NAMES)),
-        "reply_margin": fit_margin(ranked, scores, args.words),
+        "reply": fit_reply(ranked, scores, args.words),
         "confidence": fit_confidence(unsure, ranked, scores, args.abstain),
     }
     if args.semantic_tune and semantic_installed():
         some = ranked[:: max(1, len(ranked) // args.semantic_tune)]
         held_some = unsure[:: max(1, len(unsure) // args.semantic_tune)]
-        add_cosines(some + held_some, scores)
+        add_cosines(some + held_some, scores, args.vectors)
         weight = fit_cosine_weight(some, scores)
         rescored = {id(r): scores[id(r)] + weight * r.cosines for r in some + held_some}
         fitted["semantic"] = {
             "cosine": weight,
-            "reply_margin": fit_margin(some, rescored, args.words),
+            "reply": fit_reply(some, rescored, args.words),
             "confidence": fit_confidence(held_some, some, rescored, args.abstain),
         }
     return fitted
@@ -318,9 +387,20 @@ def main() -> int:
     p.add_argument("--questions", type=Path, default=EVAL / "squad-train.questions.jsonl")
     p.add_argument("--tune", type=int, default=30000, help="tuning sample size before removal")
     p.add_argument(
-        "--semantic-tune", type=int, default=400, help="questions for the semantic fit (0: none)"
+        "--semantic-tune", type=int, default=3000, help="questions for the semantic fit (0: none)"
     )
-    p.add_argument("--words", type=float, default=58.0, help="reply word budget (mean)")
+    p.add_argument(
+        "--vectors",
+        type=Path,
+        help="a sentence-vector file to reuse and fill, e.g. one kept by qabot eval --vectors",
+    )
+    p.add_argument(
+        "--words",
+        type=float,
+        default=54.0,
+        help="mean words of the quoted candidates; the sentences they lean on come on top"
+        " (with 54, replies average 56-59 words on the reported questions)",
+    )
     p.add_argument("--abstain", type=float, default=0.62, help="abstention on unanswerable")
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--save", type=Path, help="pickle the ranked records here")

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -27,8 +28,10 @@ from tqdm import tqdm
 from bot.baseline import Baseline
 from bot.engine import Engine, EngineSettings
 from index.answer import AnswerSettings
+from index.files import IndexFiles
 from index.metrics import contains, exact_match, f1, percentile
 from index.models import Answer
+from index.vectors import FILENAME as VECTORS_FILE
 
 RECALL_AT = (1, 5, 20)
 
@@ -132,6 +135,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0.0,
         help="leave out the articles of about this fraction of the questions",
     )
+    parser.add_argument(
+        "--vectors",
+        type=Path,
+        default=None,
+        help="with --semantic: a sentence-vector file kept between runs, so that a rerun"
+        " encodes only the questions (created if missing)",
+    )
 
 
 def load_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -212,9 +222,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         settings = EngineSettings()
         if args.semantic:
             settings = EngineSettings(answer=AnswerSettings(semantic=True))
-        engine = await Engine.open(Path(tmp) / "eval.db", settings, progress=True)
+        db = Path(tmp) / "eval.db"
+        kept_vectors = IndexFiles.beside(db).dir / VECTORS_FILE
+        if args.semantic and args.vectors is not None and args.vectors.exists():
+            kept_vectors.parent.mkdir(parents=True)
+            shutil.copyfile(args.vectors, kept_vectors)
+        engine = await Engine.open(db, settings, progress=True)
         try:
             outcomes = await engine.add_source(str(source), "eval")
+            if args.semantic and args.vectors is not None:
+                await engine.reindex()  # drops earlier runs' question vectors: all are timed anew
             failed = [o for o in outcomes if o.error]
             if failed:
                 print(f"{len(failed)} articles failed, e.g. {failed[0].error}", file=sys.stderr)
@@ -241,6 +258,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     base.add(q, out, answerable)
         finally:
             await engine.close()
+        if args.semantic and args.vectors is not None:
+            shutil.copyfile(kept_vectors, args.vectors)
     report = ours.report(passages, holding)
     if baseline is not None:
         report["baseline"] = base.report(len(baseline), holding)

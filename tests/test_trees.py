@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from index import reply
 from index.answer import fitted
 from index.features import NAMES
 from index.trees import Forest
@@ -52,7 +53,11 @@ def test_the_shipped_ranker_reads_the_features_the_answerer_computes() -> None:
 def test_the_shipped_confidence_is_a_probability_threshold() -> None:
     params = fitted()
     assert 0 < params.lexical.confidence.threshold < 1
-    assert params.lexical.reply_margin >= 0
+    assert 0 < params.lexical.reply.per_word < 1
+
+
+def test_the_shipped_reply_reads_the_rows_the_answerer_computes() -> None:
+    assert fitted().lexical.reply.forest.names == reply.NAMES
 
 
 def test_the_shipped_ranker_prefers_a_sentence_holding_the_question() -> None:
