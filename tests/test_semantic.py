@@ -129,6 +129,24 @@ def test_vectors_match_the_packaged_sentence_transformers_model(embedder: MiniLM
     assert np.allclose(embedder.encode(texts), reference, atol=1e-3)
 
 
+def test_the_model_graph_is_kept_beside_the_vectors_for_the_next_process(
+    embedder: MiniLM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = ["The bridge opened in 1927.", "Glass is made from sand."]
+    first = MiniLM(path=tmp_path / FILENAME)
+    first.encode(texts)
+    first.close()
+    assert (tmp_path / semantic.graph_name()).exists()
+
+    def no_export(threads: int) -> bytes:
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(semantic, "_export", no_export)
+    again = MiniLM()
+    again.graph = tmp_path / semantic.graph_name()
+    assert np.allclose(again.encode(texts), embedder.encode(texts), atol=1e-3)
+
+
 def test_a_paraphrase_is_closer_than_an_unrelated_sentence(embedder: MiniLM) -> None:
     q, para, other = embedder.encode(
         ["When did the doctor die?", "The physician passed away in 1975.", "Glass is made of sand."]
