@@ -198,6 +198,11 @@ class Engine:
     async def reindex(self) -> None:
         """Rebuild the index; with semantic on, drop unused vectors and add missing ones."""
         await self.retriever.reindex()
+        await self.sync_vectors()
+
+    async def sync_vectors(self) -> None:
+        """With semantic on, keep the vectors of the stored sentences only: drop the others
+        (removed articles', questions') and encode the missing ones."""
         if self.embedder is not None:
             texts = await self.store.sentence_texts()
             await asyncio.to_thread(self.embedder.prune, texts)

@@ -231,7 +231,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         try:
             outcomes = await engine.add_source(str(source), "eval")
             if args.semantic and args.vectors is not None:
-                await engine.reindex()  # drops earlier runs' question vectors: all are timed anew
+                await engine.sync_vectors()  # drops earlier runs' questions: all timed anew
             failed = [o for o in outcomes if o.error]
             if failed:
                 print(f"{len(failed)} articles failed, e.g. {failed[0].error}", file=sys.stderr)

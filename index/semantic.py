@@ -5,9 +5,8 @@ the all-MiniLM-L6-v2 weights inside site-packages. Nothing is downloaded: the mo
 from the package's own folder with the Hugging Face hub switched offline, torch exports it to
 ONNX (kept beside the vectors, so later processes skip torch), and ONNX Runtime runs it on
 the CPU (a question in about 6 ms on one core, where torch took about 15; the vectors agree
-to 1e-7). The packages are imported on first
-use, so importing this module is cheap and works without the extra; asking for the model
-without it raises ``SemanticUnavailable``.
+to 1e-7). The packages are imported on first use, so importing this module is cheap and
+works without the extra; asking for the model without it raises ``SemanticUnavailable``.
 """
 
 from __future__ import annotations
