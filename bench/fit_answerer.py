@@ -11,10 +11,12 @@ sample with those removed. Fitted, in order:
    holds a gold answer";
 2. the reply (``index.reply``): LightGBM trees for the chance that a runner-up holds the
    answer while the best sentence does not, and the chance per word a runner-up must reach
-   to be quoted, the lowest whose replies stay under a word budget;
-3. the confidence: LightGBM trees over ``index.answer.evidence``, on an index with the
-   articles of a fifth of the questions left out (their questions count as wrong answers),
-   and the threshold at which it abstains on ``--abstain`` of those unanswerable questions;
+   to be quoted, the lowest whose replies (with the sentences they lean on) stay under a
+   word budget;
+3. the confidence: LightGBM trees over ``index.answer.evidence``, label "the reply (step 2,
+   out of fold) holds the answer", on an index with the articles of a fifth of the questions
+   left out (their questions count as wrong answers), and the threshold at which it abstains
+   on ``--abstain`` of those unanswerable questions;
 4. with ``--semantic-tune N``: the same for the semantic mode on N questions.
 
 Steps 2-4 use out-of-fold ranker scores (two folds by article) so that they see the ranker as
@@ -40,15 +42,17 @@ from tqdm import tqdm
 from bot.engine import Engine, EngineSettings
 from bot.evaluate import Question, holdout, load_jsonl, load_questions, sample
 from index import reply
+from index.analyze import Analyzer
 from index.answer import SEMANTIC_TOP, AnswerSettings, evidence, ranker_scores, semantic_cosines
 from index.features import NAMES
 from index.metrics import contains
+from index.names import found as names_found
 from index.semantic import SemanticUnavailable, require
 from index.trees import Forest, from_lightgbm
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 OUT = Path(__file__).resolve().parents[1] / "index" / "answerer.json"
-RANKER = {"num_leaves": 15, "learning_rate": 0.05, "n_estimators": 200, "min_child_samples": 50}
+RANKER = {"num_leaves": 15, "learning_rate": 0.05, "n_estimators": 600, "min_child_samples": 50}
 REPLY = {"num_leaves": 7, "learning_rate": 0.05, "n_estimators": 300, "min_child_samples": 50}
 CONFIDENCE = {"num_leaves": 7, "learning_rate": 0.03, "n_estimators": 300, "min_child_samples": 50}
 # Answer-type evidence may only raise a sentence's score, restating only lower it.
@@ -62,6 +66,10 @@ MONOTONE = {
     "restates": -1,
 }
 SAME_EVERY_RUN = {"deterministic": True, "force_row_wise": True, "seed": 0}
+ANALYZER = Analyzer()
+LEANS_BACK, FIRST_SENTENCE, PASSAGE_RANK = (
+    NAMES.index(n) for n in ("leans_back", "first_sentence", "passage_rank")
+)
 
 
 @dataclass(slots=True)
@@ -149,12 +157,20 @@ def reply_rows(
     records: list[Record], scores: dict[int, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every record's runner-up rows (``index.reply``), whether each holds the answer while the
-    best does not, its word count, its record's index, and each record's (best right, words)."""
+    best does not, the words it adds, its record's index, and each record's (best right,
+    words); words count the sentence a candidate leans on."""
     x, y, words, owner, best = [], [], [], [], []
     for i, r in enumerate(records):
         order = np.argsort(-scores[id(r)], kind="stable")[: reply.POOL]
-        w, labels = r.words[order], r.labels[order]
-        rows = reply.rows(scores[id(r)][order].tolist(), w.tolist(), r.rows[order].tolist())
+        ranking = reply.Ranking(
+            r.question,
+            [r.texts[j] for j in order],
+            scores[id(r)][order].tolist(),
+            r.rows[order],
+            leans_on(r, order),
+        )
+        w, labels = np.array(ranking.costs()), r.labels[order]
+        rows = reply.rows(ranking, ANALYZER)
         x.append(rows)
         y.extend(labels[1 : 1 + len(rows)] & ~labels[0])
         words.extend(w[1 : 1 + len(rows)])
@@ -163,27 +179,71 @@ def reply_rows(
     return np.vstack(x), np.array(y), np.array(words), np.array(owner), np.array(best)
 
 
+def leans_on(r: Record, order: np.ndarray) -> list[int]:
+    """``index.answer``'s words of the sentence each candidate leans on, from a record: the
+    sentence before a candidate is the candidate before it when both are of one passage."""
+    out = []
+    for j in order:
+        row = r.rows[j]
+        if not row[LEANS_BACK] or row[FIRST_SENTENCE]:
+            out.append(0)
+        elif j > 0 and r.rows[j - 1][PASSAGE_RANK] == row[PASSAGE_RANK]:
+            out.append(0 if j - 1 == order[0] else int(r.words[j - 1]))
+        else:
+            out.append(reply.UNSEEN_WORDS)
+    return out
+
+
 def fit_reply(
-    records: list[Record], scores: dict[int, np.ndarray], budget: float
-) -> dict[str, Any]:
+    records: list[Record], others: list[Record], scores: dict[int, np.ndarray], budget: float
+) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
     """Trees for the chance that a runner-up holds the answer while the best does not, and the
-    lowest chance per word whose replies average under ``budget`` words (out of fold)."""
+    lowest chance per word whose replies average under ``budget`` words (out of fold); with
+    whether the reply holds the answer, out of fold, for each of ``records`` and ``others``."""
     import lightgbm
 
     x, y, words, owner, best = reply_rows(records, scores)
+    xo, yo, wo, oo, bo = reply_rows(others, scores)
     folds = np.array([fold(records[i].article) for i in owner])
-    p = np.zeros(len(y))
+    folds_o = np.array([fold(others[i].article) for i in oo])
+    p, po = np.zeros(len(y)), np.zeros(len(yo))
     for k in (0, 1):
         model = lightgbm.LGBMClassifier(verbose=-1, **REPLY, **SAME_EVERY_RUN)
         model.fit(x[folds != k], y[folds != k])
         p[folds == k] = model.predict_proba(x[folds == k])[:, 1]
+        po[folds_o == k] = model.predict_proba(xo[folds_o == k])[:, 1]
     bar = reply_bar(p / np.maximum(words, 1), words, y, owner, best, budget)
+    holds = reply_holds(p / np.maximum(words, 1), words, y, owner, best, bar)[0]
+    holds_o = reply_holds(po / np.maximum(wo, 1), wo, yo, oo, bo, bar)[0]
     model = lightgbm.LGBMClassifier(verbose=-1, **REPLY, **SAME_EVERY_RUN).fit(x, y)
     forest = from_lightgbm(model.booster_.dump_model(), list(reply.NAMES))
     z = Forest.from_dict(forest).predict(x)
     if not np.allclose(1 / (1 + np.exp(-z)), model.predict_proba(x)[:, 1]):
         raise RuntimeError("the exported reply trees disagree with LightGBM")
-    return {"forest": forest, "per_word": round(bar, 7)}
+    return {"forest": forest, "per_word": round(bar, 7)}, holds, holds_o
+
+
+def reply_holds(
+    value: np.ndarray,
+    words: np.ndarray,
+    right: np.ndarray,
+    owner: np.ndarray,
+    best: np.ndarray,
+    bar: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per record, whether its reply holds the answer and its words, when a reply is the best
+    sentence and its runner-ups of highest ``value`` reaching ``bar``."""
+    n, extra = len(best), AnswerSettings().max_sentences - 1
+    order = np.lexsort((-value, owner))
+    rank = np.zeros(len(order), dtype=int)
+    starts = np.searchsorted(owner[order], np.arange(n))
+    rank[order] = np.arange(len(order)) - starts[owner[order]]
+    taken = (rank < extra) & (value >= bar)
+    holds = best[:, 0].astype(bool).copy()
+    np.logical_or.at(holds, owner[taken], right[taken].astype(bool))
+    total = best[:, 1].astype(float)
+    np.add.at(total, owner[taken], words[taken])
+    return holds, total
 
 
 def reply_bar(
@@ -194,29 +254,14 @@ def reply_bar(
     best: np.ndarray,
     budget: float,
 ) -> float:
-    """The lowest chance per word whose replies average under ``budget`` words: at a bar, a
-    reply is the best sentence and its runner-ups of highest ``value`` reaching the bar."""
-    n, extra = len(best), AnswerSettings().max_sentences - 1
-    order = np.lexsort((-value, owner))
-    rank = np.zeros(len(order), dtype=int)
-    starts = np.searchsorted(owner[order], np.arange(n))
-    rank[order] = np.arange(len(order)) - starts[owner[order]]
-    tops = np.full((n, extra), -np.inf)
-    add_words = np.zeros((n, extra))
-    add_right = np.zeros((n, extra), dtype=bool)
-    for j in np.flatnonzero(rank < extra):
-        tops[owner[j], rank[j]] = value[j]
-        add_words[owner[j], rank[j]] = words[j]
-        add_right[owner[j], rank[j]] = right[j]
-    best_right, best_words = best[:, 0].astype(bool), best[:, 1]
+    """The lowest chance per word whose replies (``reply_holds``) average under ``budget``."""
     for bar in np.quantile(value, np.linspace(0.0, 1.0, 401)):
-        taken = tops >= bar
-        mean_words = float(np.mean(best_words + (add_words * taken).sum(axis=1)))
-        if mean_words <= budget:
-            hit = float(np.mean(best_right | (add_right & taken).any(axis=1)))
+        holds, total = reply_holds(value, words, right, owner, best, float(bar))
+        if total.mean() <= budget:
             print(
-                f"reply: {bar:.5f} per word; out of fold a reply holds the answer {hit:.4f}"
-                f" (the best sentence alone {best_right.mean():.4f}) in {mean_words:.1f} words",
+                f"reply: {bar:.5f} per word; out of fold a reply holds the answer"
+                f" {holds.mean():.4f} (the best sentence alone {best[:, 0].mean():.4f}) in"
+                f" {total.mean():.1f} words",
                 file=sys.stderr,
             )
             return float(bar)
@@ -234,8 +279,14 @@ def evidence_rows(
         s = scores[id(r)]
         order = np.argsort(-s, kind="stable")
         cos = r.cosines[order].tolist() if r.cosines.size else None
+        found = names_found(r.question, [r.texts[i] for i in order], ANALYZER)
         facts = evidence(
-            s[order].tolist(), r.rows[order].tolist(), r.missing_idf, r.passages.tolist(), cos
+            s[order].tolist(),
+            r.rows[order].tolist(),
+            r.missing_idf,
+            r.passages.tolist(),
+            found,
+            cos,
         )
         names = list(facts)
         rows.append(list(facts.values()))
@@ -245,23 +296,29 @@ def evidence_rows(
 
 
 def fit_confidence(
-    records: list[Record], full: list[Record], scores: dict[int, np.ndarray], abstain: float
+    records: list[Record],
+    full: list[Record],
+    scores: dict[int, np.ndarray],
+    holds: tuple[np.ndarray, np.ndarray],
+    abstain: float,
 ) -> dict[str, Any]:
-    """Trees for the log-odds that the best sentence is right, and the threshold at which,
+    """Trees for the log-odds that the reply holds the answer, and the threshold at which,
     with the coverage gate, the answerer abstains on ``abstain`` of the unanswerable questions
     (chosen on out-of-fold probabilities). ``records`` come from the index with articles left
     out; ``full``, from the complete one, shows what the threshold costs when every question
-    has its answer in the index."""
+    has its answer in the index. ``holds`` tells, for each of ``records`` and of ``full``,
+    whether its reply holds the answer (``fit_reply``)."""
     import lightgbm
 
     names, x, right, answerable = evidence_rows(records, scores)
     _, x_full, right_full, _ = evidence_rows(full, scores)
+    label, label_full = holds[0] & answerable, holds[1]
     folds = np.array([fold(r.article) for r in records])
     folds_full = np.array([fold(r.article) for r in full])
     p, p_full = np.zeros(len(x)), np.zeros(len(x_full))
     for k in (0, 1):
         model = lightgbm.LGBMClassifier(verbose=-1, **CONFIDENCE, **SAME_EVERY_RUN).fit(
-            x[folds != k], right[folds != k]
+            x[folds != k], label[folds != k]
         )
         p[folds == k] = model.predict_proba(x[folds == k])[:, 1]
         p_full[folds_full == k] = model.predict_proba(x_full[folds_full == k])[:, 1]
@@ -276,13 +333,14 @@ def fit_confidence(
     speaks_full = (p_full >= threshold) & ~gated_full
     print(
         f"confidence: threshold {threshold:.3f} abstains on"
-        f" {np.mean(~speaks[~answerable]):.3f} of unanswerable; accuracy on answerable"
+        f" {np.mean(~speaks[~answerable]):.3f} of unanswerable; right first on answerable"
         f" {right[answerable].mean():.4f} -> {(right & speaks)[answerable].mean():.4f};"
         f" on the full index it answers {speaks_full.mean():.3f},"
-        f" right first {right_full.mean():.4f} -> {(right_full & speaks_full).mean():.4f}",
+        f" right first {right_full.mean():.4f} -> {(right_full & speaks_full).mean():.4f},"
+        f" reply right {label_full.mean():.4f} -> {(label_full & speaks_full).mean():.4f}",
         file=sys.stderr,
     )
-    model = lightgbm.LGBMClassifier(verbose=-1, **CONFIDENCE, **SAME_EVERY_RUN).fit(x, right)
+    model = lightgbm.LGBMClassifier(verbose=-1, **CONFIDENCE, **SAME_EVERY_RUN).fit(x, label)
     forest = from_lightgbm(model.booster_.dump_model(), names)
     z = Forest.from_dict(forest).predict(x)
     if not np.allclose(1 / (1 + np.exp(-z)), model.predict_proba(x)[:, 1]):
@@ -362,10 +420,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         file=sys.stderr,
     )
     model = fit_ranker(ranked)
+    fitted_reply, holds_full, holds = fit_reply(ranked, unsure, scores, args.words)
     fitted: dict[str, Any] = {
         "ranker": from_lightgbm(model.booster_.dump_model(), list(NAMES)),
-        "reply": fit_reply(ranked, scores, args.words),
-        "confidence": fit_confidence(unsure, ranked, scores, args.abstain),
+        "reply": fitted_reply,
+        "confidence": fit_confidence(unsure, ranked, scores, (holds, holds_full), args.abstain),
     }
     if args.semantic_tune and semantic_installed():
         some = ranked[:: max(1, len(ranked) // args.semantic_tune)]
@@ -373,10 +432,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         add_cosines(some + held_some, scores, args.vectors)
         weight = fit_cosine_weight(some, scores)
         rescored = {id(r): scores[id(r)] + weight * r.cosines for r in some + held_some}
+        fitted_reply, holds_full, holds = fit_reply(some, held_some, rescored, args.words)
         fitted["semantic"] = {
             "cosine": weight,
-            "reply": fit_reply(some, rescored, args.words),
-            "confidence": fit_confidence(held_some, some, rescored, args.abstain),
+            "reply": fitted_reply,
+            "confidence": fit_confidence(
+                held_some, some, rescored, (holds, holds_full), args.abstain
+            ),
         }
     return fitted
 
@@ -397,9 +459,8 @@ def main() -> int:
     p.add_argument(
         "--words",
         type=float,
-        default=54.0,
-        help="mean words of the quoted candidates; the sentences they lean on come on top"
-        " (with 54, replies average 56-59 words on the reported questions)",
+        default=58.5,
+        help="mean words of a reply, the sentences its quotes lean on included",
     )
     p.add_argument("--abstain", type=float, default=0.62, help="abstention on unanswerable")
     p.add_argument("--out", type=Path, default=OUT)

@@ -4,10 +4,10 @@ Each sentence of the best passages gets a feature row (``index.features``: cover
 question's terms weighted by corpus idf, sentence BM25, proximity, passage score, the expected
 answer type, restating, how far it is behind the question's best candidate, ...) that a forest
 of small regression trees (``index.trees``) turns into a score. A second forest turns the best
-candidate's evidence into a confidence; below its threshold the answerer abstains and lists the
-closest sources instead. A third (``index.reply``) decides which runner-ups are worth quoting
-too. All of it is fitted offline by ``bench/fit_answerer.py`` into
-``answerer.json`` beside this module, on a tuning split of SQuAD that never includes the
+candidates' evidence into a confidence that the reply holds the answer; below its threshold the
+answerer abstains and lists the closest sources instead. A third (``index.reply``) decides
+which runner-ups are worth quoting too. All of it is fitted offline by ``bench/fit_answerer.py``
+into ``answerer.json`` beside this module, on a tuning split of SQuAD that never includes the
 questions ``qabot eval`` reports on.
 """
 
@@ -27,7 +27,7 @@ import numpy as np
 
 from corpus.errors import QabotError
 from corpus.models import Sentence
-from index import bm25, reply
+from index import bm25, names, reply
 from index.features import NAMES, Candidate, Query, candidates, features, leans_back
 from index.models import Answer, Hit, Quote, Source
 from index.reply import Reply
@@ -58,8 +58,8 @@ BEST_FEATURES = (
 
 @dataclass(frozen=True, slots=True)
 class Confidence:
-    """Trees over ``evidence`` whose summed leaves are the log-odds that the best sentence
-    answers the question, and the probability below which to abstain."""
+    """Trees over ``evidence`` whose summed leaves are the log-odds that the reply holds the
+    answer, and the probability below which to abstain."""
 
     forest: Forest
     threshold: float
@@ -112,13 +112,15 @@ def evidence(
     rows: Sequence[Sequence[float]],
     missing_idf: float,
     passages: Sequence[float],
+    found: dict[str, float],
     cosines: Sequence[float] | None = None,
 ) -> dict[str, float]:
     """What the confidence weighs: how far the best candidate stands out (score, margin, its
     share of the softmax), its features, how much of the question the corpus and the top
-    passage hold, and how far the top passage stands out from the next ones. ``scores`` and
-    ``rows`` are best first; ``passages`` are the retrieved passages' BM25 scores, best first,
-    over the question's total idf."""
+    passage hold, how far the top passage stands out from the next ones, and where the
+    question's names are found (``index.names.found``). ``scores`` and ``rows`` are best
+    first; ``passages`` are the retrieved passages' BM25 scores, best first, over the
+    question's total idf."""
     s = np.asarray(scores, dtype=np.float64)
     share = np.exp(s - s[0])
     share /= share.sum()
@@ -138,6 +140,7 @@ def evidence(
         "fifth_passage": passages[min(4, len(passages) - 1)] / top,
     }
     facts |= {name: rows[0][NAMES.index(name)] for name in BEST_FEATURES}
+    facts |= found
     if cosines is not None:
         facts["cosine"] = cosines[0]
         facts["max_cosine"] = max(cosines)
@@ -239,15 +242,17 @@ class Answerer:
         )
 
     def confidence(self, ranked: Ranked) -> float:
-        """How likely the best candidate answers the question, from 0 to 1."""
+        """How likely the reply holds the answer, from 0 to 1."""
         if not ranked.candidates:
             return 0.0
         q = ranked.query
+        texts = [c.sentence.text for c in ranked.candidates]
         facts = evidence(
             ranked.scores,
             ranked.rows,
             q.missing_idf / q.total_idf,
             [h.score / q.total_idf for h in ranked.hits],
+            names.found(q.text, texts, self.retriever.analyzer),
             ranked.cosines or None,
         )
         return self.mode.confidence(facts)
@@ -325,10 +330,15 @@ class Answerer:
 
     def _choose(self, ranked: Ranked) -> list[Candidate]:
         """The best candidate, and the runner-ups the fitted reply finds worth their words."""
-        words = [len(c.sentence.text.split()) for c in ranked.candidates[: reply.POOL]]
-        picked = self.mode.reply.pick(
-            ranked.scores, words, ranked.rows, self.settings.max_sentences
+        top = ranked.candidates[: reply.POOL]
+        ranking = reply.Ranking(
+            ranked.query.text,
+            [c.sentence.text for c in top],
+            ranked.scores[: reply.POOL],
+            ranked.rows[: reply.POOL],
+            [_leans_on(c, top[0]) for c in top],
         )
+        picked = self.mode.reply.pick(ranking, self.retriever.analyzer, self.settings.max_sentences)
         return [ranked.candidates[i] for i in picked]
 
     async def _with_context(
@@ -397,6 +407,16 @@ def _order(cands: list[Candidate], scores: list[float]) -> list[int]:
     return sorted(
         range(len(cands)), key=lambda i: (-scores[i], cands[i].rank, cands[i].sentence.position)
     )
+
+
+def _leans_on(c: Candidate, best: Candidate) -> int:
+    """The words of the sentence ``c`` leans on, unless the reply holds it anyway (the best)."""
+    s = c.sentence
+    if s.position == 0 or not leans_back(s.text):
+        return 0
+    if c.hit.article_id == best.hit.article_id and s.position - 1 == best.sentence.position:
+        return 0
+    return len(c.previous.text.split()) if c.previous is not None else reply.UNSEEN_WORDS
 
 
 def _quote(c: Candidate, citation: int, score: float) -> Quote:

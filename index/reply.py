@@ -3,13 +3,14 @@
 A second sentence is worth its words only when the best one may be wrong and it may be right.
 A forest (fitted by ``bench/fit_answerer.py``) gives, for each of the next few candidates,
 the log-odds that it holds the answer while the best one does not; the reply adds those whose
-chance per word clears a fitted bar, most valuable first. A fixed score margin, which this
+chance per word (counting the sentence a runner-up leans on, which comes with it) clears a
+fitted bar, most valuable first. A fixed score margin, which this
 replaced, spent the same words on long sentences as on short ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +18,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from index import features
+from index.names import names
 from index.trees import Forest
 
 POOL = 6  # the best candidate and the five after it
+# How a runner-up relates to the best sentence: the share of its terms the best has too, the
+# share of the question's terms it adds, its terms found in neither, its names (``index.names``)
+# the best and the question lack; and the best's own new names and question coverage.
+PAIR = (
+    "shares_best",
+    "question_not_in_best",
+    "new_vs_best",
+    "new_names_vs_best",
+    "best_new_names",
+    "best_question_share",
+)
 NAMES = (
     "order",
     "behind_best",
@@ -31,19 +44,53 @@ NAMES = (
     "best_words",
     "same_passage",
     *(f"candidate_{name}" for name in features.NAMES),
+    *PAIR,
+    *(f"best_{name}" for name in features.NAMES),
 )
 PASSAGE_RANK = features.NAMES.index("passage_rank")
 
 
-def rows(
-    scores: Sequence[float], words: Sequence[int], feature_rows: Sequence[Sequence[float]]
-) -> NDArray[np.float64]:
-    """One row per runner-up (ranked 2nd to ``POOL``th), in the order of ``NAMES``; the
-    arguments are the ranked candidates' scores, word counts and ``features`` rows, best first.
-    """
-    n = min(len(scores), POOL)
+# What a sentence leaning on one the reply cannot see yet is taken to cost: a typical sentence.
+UNSEEN_WORDS = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """A question's best candidates, best first: their texts, scores and ``features`` rows,
+    and the words of the sentence each leans on that the reply would have to add with it."""
+
+    question: str
+    texts: Sequence[str]
+    scores: Sequence[float]
+    rows: Sequence[Sequence[float]]
+    leans_on: Sequence[int]
+
+    def words(self) -> list[int]:
+        return [len(t.split()) for t in self.texts[:POOL]]
+
+    def costs(self) -> list[int]:
+        """The words each candidate adds to a reply, the sentence it leans on included."""
+        return [w + c for w, c in zip(self.words(), self.leans_on, strict=False)]
+
+
+def rows(ranking: Ranking, analyze: Callable[[str], list[str]]) -> NDArray[np.float64]:
+    """One row per runner-up (ranked 2nd to ``POOL``th), in the order of ``NAMES``."""
+    scores, feature_rows, words = ranking.scores, ranking.rows, ranking.words()
+    question = set(analyze(ranking.question))
+    asked = names(ranking.question)
+    best_terms = set(analyze(ranking.texts[0]))
+    best_names = names(ranking.texts[0])
     out = []
-    for k in range(1, n):
+    for k in range(1, len(words)):
+        terms = set(analyze(ranking.texts[k]))
+        pair = [
+            len(terms & best_terms) / max(len(terms), 1),
+            len((terms & question) - best_terms) / max(len(question), 1),
+            len(terms - best_terms - question),
+            len(names(ranking.texts[k]) - best_names - asked),
+            len(best_names - asked),
+            len(best_terms & question) / max(len(question), 1),
+        ]
         out.append(
             [
                 k,
@@ -56,6 +103,8 @@ def rows(
                 words[0],
                 1.0 if feature_rows[k][PASSAGE_RANK] == feature_rows[0][PASSAGE_RANK] else 0.0,
                 *feature_rows[k],
+                *pair,
+                *feature_rows[0],
             ]
         )
     return np.asarray(out, dtype=np.float64).reshape(-1, len(NAMES))
@@ -78,21 +127,13 @@ class Reply:
         out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
         return out
 
-    def pick(
-        self,
-        scores: Sequence[float],
-        words: Sequence[int],
-        feature_rows: Sequence[Sequence[float]],
-        most: int,
-    ) -> list[int]:
+    def pick(self, ranking: Ranking, analyze: Callable[[str], list[str]], most: int) -> list[int]:
         """Positions in the ranking to quote: 0 (the best) and up to ``most - 1`` runner-ups."""
-        x = rows(scores, words, feature_rows)
-        if not len(x) or most < 2:
+        if len(ranking.texts) < 2 or most < 2:
             return [0]
-        return [
-            0,
-            *choose(self.chances(x).tolist(), words[1 : 1 + len(x)], self.per_word, most - 1),
-        ]
+        x = rows(ranking, analyze)
+        costs = ranking.costs()[1:]
+        return [0, *choose(self.chances(x).tolist(), costs, self.per_word, most - 1)]
 
 
 def choose(chances: Sequence[float], words: Sequence[int], per_word: float, most: int) -> list[int]:
