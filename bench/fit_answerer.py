@@ -1,8 +1,10 @@
 """Fit the answerer's parameters on question-answering data and write ``index/answerer.json``.
 
     pip install -e ".[fit]"          # LightGBM, only for fitting
-    python -m bench.fit_answerer [--tune 30000] [--semantic-tune 3000] [--out index/answerer.json]
+    python -m bench.fit_answerer [--tune 45000] [--semantic-tune 3000] [--out index/answerer.json]
 
+On a 2-core machine ranking the questions takes about 30 minutes and fitting 25 more;
+``--save FILE`` keeps the ranked questions so that ``--load FILE`` refits without ranking.
 Reads ``../shared/eval`` (skips cleanly when it is absent). The questions ``qabot eval``
 reports on (a sample of 5,000 with seed 0) are never used here: tuning questions are a seed-1
 sample with those removed. Fitted, in order:
@@ -447,7 +449,7 @@ def main() -> int:
     p = argparse.ArgumentParser(prog="python -m bench.fit_answerer", description=__doc__)
     p.add_argument("--articles", type=Path, default=EVAL / "squad-train.articles.jsonl")
     p.add_argument("--questions", type=Path, default=EVAL / "squad-train.questions.jsonl")
-    p.add_argument("--tune", type=int, default=30000, help="tuning sample size before removal")
+    p.add_argument("--tune", type=int, default=45000, help="tuning sample size before removal")
     p.add_argument(
         "--semantic-tune", type=int, default=3000, help="questions for the semantic fit (0: none)"
     )
@@ -459,10 +461,11 @@ def main() -> int:
     p.add_argument(
         "--words",
         type=float,
-        default=58.5,
-        help="mean words of a reply, the sentences its quotes lean on included",
+        default=61.0,
+        help="mean words of a reply, the sentences its quotes lean on included (replies the"
+        " answerer abstains on count here, so answered replies average about 3 words fewer)",
     )
-    p.add_argument("--abstain", type=float, default=0.62, help="abstention on unanswerable")
+    p.add_argument("--abstain", type=float, default=0.61, help="abstention on unanswerable")
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--save", type=Path, help="pickle the ranked records here")
     p.add_argument("--load", type=Path, help="reuse records pickled by --save (no ranking)")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.models import Sentence
-from index import qtype
+from index import focus, qtype
 from index.models import Hit
 
 BASE = (
@@ -44,6 +44,10 @@ BASE = (
     "coverage_previous",
     "surface_bigrams",
     "type_near",
+    "focus_found",
+    "focus_near_name",
+    "has_focus",
+    "new_names",
 )
 # Trees score one sentence at a time, so each question's candidates are also compared with
 # each other: how far a sentence is behind the question's best candidate on these ...
@@ -75,7 +79,8 @@ _LEANS = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """A question analyzed once: its terms, their idf (absent ones get the highest), its type."""
+    """A question analyzed once: its terms, their idf (absent ones get the highest), its type
+    and focus."""
 
     text: str
     words: frozenset[tuple[str, str]]
@@ -85,6 +90,7 @@ class Query:
     missing_idf: float
     bigrams: frozenset[tuple[str, str]]
     kind: str
+    focus: focus.Focus
 
     @classmethod
     def of(
@@ -103,6 +109,7 @@ class Query:
             missing_idf=missing,
             bigrams=frozenset(itertools.pairwise(terms)),
             kind=qtype.question_type(question),
+            focus=focus.Focus.of(question, analyze),
         )
 
 
@@ -183,6 +190,7 @@ def features(
             tokens = _SURFACE.findall(c.sentence.text.lower())
             pairs = set(itertools.pairwise(tokens))
             surface = len(pairs & query.words) / len(query.words)
+        has_focus, focus_near, new_names = focus.facts(query.focus, c.sentence.text, analyze)
         rows.append(
             [
                 cov,
@@ -209,6 +217,10 @@ def features(
                 prev_cov,
                 surface,
                 near,
+                has_focus,
+                focus_near,
+                0.0 if query.focus.term is None else 1.0,
+                math.log1p(new_names),
             ]
         )
     return compare(rows, [c.rank for c in cands])
