@@ -19,7 +19,8 @@ sample with those removed. Fitted, in order:
    out of fold) holds the answer", on an index with the articles of a fifth of the questions
    left out (their questions count as wrong answers), and the threshold at which it abstains
    on ``--abstain`` of those unanswerable questions;
-4. with ``--semantic-tune N``: the same for the semantic mode on N questions.
+4. with ``--semantic-tune N``: the same for the semantic mode on N questions, with its own
+   word budget and abstention (``--semantic-words``, ``--semantic-abstain``).
 
 Steps 2-4 use out-of-fold ranker scores (two folds by article) so that they see the ranker as
 it behaves on questions it was not fitted on.
@@ -434,12 +435,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         add_cosines(some + held_some, scores, args.vectors)
         weight = fit_cosine_weight(some, scores)
         rescored = {id(r): scores[id(r)] + weight * r.cosines for r in some + held_some}
-        fitted_reply, holds_full, holds = fit_reply(some, held_some, rescored, args.words)
+        fitted_reply, holds_full, holds = fit_reply(some, held_some, rescored, args.semantic_words)
         fitted["semantic"] = {
             "cosine": weight,
             "reply": fitted_reply,
             "confidence": fit_confidence(
-                held_some, some, rescored, (holds, holds_full), args.abstain
+                held_some, some, rescored, (holds, holds_full), args.semantic_abstain
             ),
         }
     return fitted
@@ -465,7 +466,19 @@ def main() -> int:
         help="mean words of a reply, the sentences its quotes lean on included (replies the"
         " answerer abstains on count here, so answered replies average about 3 words fewer)",
     )
+    p.add_argument(
+        "--semantic-words",
+        type=float,
+        default=58.0,
+        help="the same for the semantic mode, which abstains less, so its replies run longer",
+    )
     p.add_argument("--abstain", type=float, default=0.61, help="abstention on unanswerable")
+    p.add_argument(
+        "--semantic-abstain",
+        type=float,
+        default=0.65,
+        help="the same for the semantic mode, whose smaller fit needs a margin above 0.60",
+    )
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--save", type=Path, help="pickle the ranked records here")
     p.add_argument("--load", type=Path, help="reuse records pickled by --save (no ranking)")
