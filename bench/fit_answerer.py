@@ -1,7 +1,7 @@
-"""Fit the answerer's parameters on question-answering data and write ``index/answerer.json``.
+"""Fit the answerer's parameters on question-answering data; write ``index/answer/answerer.json``.
 
     pip install -e ".[fit]"          # LightGBM, only for fitting
-    python -m bench.fit_answerer [--tune 45000] [--semantic-tune 3000] [--out index/answerer.json]
+    python -m bench.fit_answerer [--tune 45000] [--semantic-tune 3000] [--out FILE]
 
 On a 2-core machine ranking the questions takes about 30 minutes and fitting 25 more;
 ``--save FILE`` keeps the ranked questions so that ``--load FILE`` refits without ranking.
@@ -9,13 +9,13 @@ Reads ``../shared/eval`` (skips cleanly when it is absent). The questions ``qabo
 reports on (a sample of 5,000 with seed 0) are never used here: tuning questions are a seed-1
 sample with those removed. Fitted, in order:
 
-1. the ranker: LightGBM lambdarank trees over ``index.features`` rows, label "the sentence
+1. the ranker: LightGBM lambdarank trees over ``index.answer.features`` rows, label "the sentence
    holds a gold answer";
-2. the reply (``index.reply``): LightGBM trees for the chance that a runner-up holds the
+2. the reply (``index.answer.reply``): LightGBM trees for the chance that a runner-up holds the
    answer while the best sentence does not, and the chance per word a runner-up must reach
    to be quoted, the lowest whose replies (with the sentences they lean on) stay under a
    word budget;
-3. the confidence: LightGBM trees over ``index.answer.evidence``, label "the reply (step 2,
+3. the confidence: LightGBM trees over ``index.answer.answerer.evidence``, label "the reply (step 2,
    out of fold) holds the answer", on an index with the articles of a fifth of the questions
    left out (their questions count as wrong answers), and the threshold at which it abstains
    on ``--abstain`` of those unanswerable questions;
@@ -43,18 +43,24 @@ import numpy as np
 from tqdm import tqdm
 
 from bot.engine import Engine, EngineSettings
-from bot.evaluate import Question, holdout, load_jsonl, load_questions, sample
-from index import reply
-from index.analyze import Analyzer
-from index.answer import SEMANTIC_TOP, AnswerSettings, evidence, ranker_scores, semantic_cosines
-from index.features import NAMES
-from index.metrics import contains
-from index.names import found as names_found
-from index.semantic import SemanticUnavailable, require
-from index.trees import Forest, from_lightgbm
+from bot.evaluation.command import Question, holdout, load_jsonl, load_questions, sample
+from bot.evaluation.metrics import contains
+from index.answer import reply
+from index.answer.answerer import (
+    SEMANTIC_TOP,
+    AnswerSettings,
+    evidence,
+    ranker_scores,
+    semantic_cosines,
+)
+from index.answer.features import NAMES
+from index.answer.names import found as names_found
+from index.answer.semantic import SemanticUnavailable, require
+from index.answer.trees import Forest, from_lightgbm
+from index.search.analyze import Analyzer
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
-OUT = Path(__file__).resolve().parents[1] / "index" / "answerer.json"
+OUT = Path(__file__).resolve().parents[1] / "index" / "answer" / "answerer.json"
 RANKER = {"num_leaves": 15, "learning_rate": 0.05, "n_estimators": 600, "min_child_samples": 50}
 REPLY = {"num_leaves": 7, "learning_rate": 0.05, "n_estimators": 300, "min_child_samples": 50}
 CONFIDENCE = {"num_leaves": 7, "learning_rate": 0.03, "n_estimators": 300, "min_child_samples": 50}
@@ -159,8 +165,8 @@ def top_k(records: list[Record], scores: dict[int, np.ndarray], k: int) -> float
 def reply_rows(
     records: list[Record], scores: dict[int, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every record's runner-up rows (``index.reply``), whether each holds the answer while the
-    best does not, the words it adds, its record's index, and each record's (best right,
+    """Every record's runner-up rows (``index.answer.reply``), whether each holds the answer
+    while the best does not, the words it adds, its record's index, and each record's (best right,
     words); words count the sentence a candidate leans on."""
     x, y, words, owner, best = [], [], [], [], []
     for i, r in enumerate(records):
@@ -183,7 +189,7 @@ def reply_rows(
 
 
 def leans_on(r: Record, order: np.ndarray) -> list[int]:
-    """``index.answer``'s words of the sentence each candidate leans on, from a record: the
+    """``index.answer.answerer``'s words of the sentence each candidate leans on, from a record: the
     sentence before a candidate is the candidate before it when both are of one passage."""
     out = []
     for j in order:
@@ -354,7 +360,7 @@ def fit_confidence(
 def add_cosines(records: list[Record], scores: dict[int, np.ndarray], vectors: Path | None) -> None:
     """The MiniLM cosines of each record's best lexical candidates, in candidate order;
     sentence vectors are read from and kept in the ``vectors`` file when one is given."""
-    from index.semantic import MiniLM
+    from index.answer.semantic import MiniLM
 
     embedder = MiniLM(cache_size=1_000_000, path=vectors)
     for r in tqdm(records, desc="embedding", file=sys.stderr):

@@ -108,11 +108,11 @@ def latencies(times: list[float]) -> dict[str, float]:
 
 
 def qabot_child(work: Path, passages: int) -> dict[str, Any]:
-    from index import segment as seg
-    from index.analyze import Analyzer
-    from index.files import IndexFiles, Manifest, live_mask
-    from index.inverted import InvertedIndex
-    from index.retriever import RetrieverSettings
+    from index.search import segment as seg
+    from index.search.analyze import Analyzer
+    from index.search.files import IndexFiles, Manifest, live_mask
+    from index.search.inverted import InvertedIndex
+    from index.search.retriever import RetrieverSettings
 
     params = RetrieverSettings().bm25
     analyzer = Analyzer()

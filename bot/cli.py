@@ -10,19 +10,30 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
-from bot.engine import AddOutcome, Engine, default_db_path, tally
+from bot.paths import default_db_path
 from corpus.errors import QabotError
-from index.models import Answer
 
-Command = Callable[[Engine, argparse.Namespace], Awaitable[int]]
+if TYPE_CHECKING:
+    from bot.engine import AddOutcome, Engine
+    from index.models import Answer
+
+Command = Callable[["Engine", argparse.Namespace], Awaitable[int]]
+# Commands whose arguments and entry point live in their own module, imported only when the
+# command runs, so that ``qabot --help``, ``add`` and ``ask`` never load Telegram.
+PLUGINS = {
+    "repl": ("ask questions interactively", "bot.repl"),
+    "eval": ("measure answer quality on question-answering data", "bot.evaluation.command"),
+    "serve": ("run the Telegram bot", "bot.serve"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    known, _ = build_parser().parse_known_args(argv)
+    plugin = getattr(known, "command", None)
+    parser = build_parser(plugin if plugin in PLUGINS else None)
     args = parser.parse_args(argv)
     args.db = getattr(args, "db", None)
     args.progress = getattr(args, "progress", False)
@@ -41,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _run(command: Command, args: argparse.Namespace) -> int:
+    from bot.engine import Engine
+
     engine = await Engine.open(args.db, progress=sys.stderr.isatty() or args.progress)
     try:
         return await command(engine, args)
@@ -48,7 +61,9 @@ async def _run(command: Command, args: argparse.Namespace) -> int:
         await engine.close()
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(plugin: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; ``plugin`` names the one plugin command whose module to load
+    for its arguments (the others are listed, but take any arguments)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--db",
@@ -105,19 +120,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    _plugin(command, "repl", "ask questions interactively", "bot.repl")
-    _plugin(command, "eval", "measure answer quality on question-answering data", "bot.evaluate")
-    _plugin(command, "serve", "run the Telegram bot", "bot.serve")
+    for name, (help, module) in PLUGINS.items():
+        if name == plugin:
+            _load_plugin(command(name, help), name, module)
+        else:
+            sub.add_parser(name, help=help, add_help=False)
     return parser
 
 
-def _plugin(
-    command: Callable[..., argparse.ArgumentParser], name: str, help: str, module: str
-) -> None:
-    """A command whose arguments and entry point live in their own module."""
+def _load_plugin(p: argparse.ArgumentParser, name: str, module: str) -> None:
+    """Give ``p`` the arguments and entry point of the plugin command's module."""
     import importlib
 
-    p = command(name, help)
     try:
         mod = importlib.import_module(module)
     except ImportError as e:
@@ -129,6 +143,10 @@ def _plugin(
 
 
 async def cmd_add(engine: Engine, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from bot.engine import tally
+
     outcomes: list[AddOutcome] = []
     bar = tqdm(desc="adding", unit=" articles", file=sys.stderr, disable=not _bar(args))
 

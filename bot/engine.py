@@ -4,7 +4,7 @@ It wires the store (corpus), the retriever and the answerer (index) together, an
 blocking work (reading files, fetching URLs, cleaning and splitting) in worker threads
 so that a bot keeps answering while an article is being added. With the semantic reranker
 on, it also encodes the sentences of the articles it adds and keeps their vectors beside
-the index (``index.vectors``), so that a question only has to encode itself.
+the index (``index.answer.vectors``), so that a question only has to encode itself.
 """
 
 from __future__ import annotations
@@ -15,27 +15,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
-
+from bot.paths import default_db_path
 from corpus.errors import IngestError
 from corpus.models import Article, ArticleSummary, Stats
 from corpus.prepare import prepare
 from corpus.sources import Limits, Loaded, load_bytes, load_message, load_source
 from corpus.store import Store
-from index.answer import Answerer, AnswerSettings
+from index.answer.answerer import Answerer, AnswerSettings
+from index.answer.semantic import MiniLM
+from index.answer.vectors import FILENAME as VECTORS_FILE
+from index.answer.vectors import CachedEmbedder
 from index.models import Answer, Hit
-from index.retriever import Retriever, RetrieverSettings
-from index.semantic import MiniLM
-from index.vectors import FILENAME as VECTORS_FILE
-from index.vectors import CachedEmbedder
-
-
-def default_db_path() -> Path:
-    """``QABOT_DB`` if set, else ``qabot.db`` in the user's data directory."""
-    env = os.environ.get("QABOT_DB")
-    if env:
-        return Path(env).expanduser()
-    return Path(platformdirs.user_data_dir("qabot", appauthor=False)) / "qabot.db"
+from index.search.retriever import Retriever, RetrieverSettings
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ QabotError
 │   ├── DecodeFailed       not valid UTF-8 text
 │   └── FetchFailed        a URL that could not be fetched or is not an article
 ├── ArticleNotFound        no article has that id
-└── SemanticUnavailable    (index.semantic) the semantic extra is not installed
+└── SemanticUnavailable    (index.answer.semantic) the semantic extra is not installed
 """
 
 from __future__ import annotations

@@ -19,11 +19,11 @@ import pytest
 from numpy.typing import NDArray
 from rank_bm25 import BM25, BM25L, BM25Okapi, BM25Plus
 
-from index import inverted
-from index import segment as seg
-from index.analyze import Analyzer
-from index.bm25 import BM25Params
-from index.inverted import InvertedIndex
+from index.search import inverted
+from index.search import segment as seg
+from index.search.analyze import Analyzer
+from index.search.bm25 import BM25Params
+from index.search.inverted import InvertedIndex
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 TOP = 100

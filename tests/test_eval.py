@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluate import add_arguments, holdout, load_questions, main, sample
+from bot.evaluation.command import add_arguments, holdout, load_questions, main, sample
 
 KEYS = {
     "answer_recall@1",

@@ -1,6 +1,6 @@
-"""The comparisons among one question's candidates that ``index.features.compare`` adds."""
+"""The comparisons among one question's candidates that ``index.answer.features.compare`` adds."""
 
-from index.features import BASE, NAMES, compare
+from index.answer.features import BASE, NAMES, compare
 
 
 def row(**values: float) -> list[float]:

@@ -1,9 +1,9 @@
-"""The focus of a what/which question and the names beside it (``index.focus``)."""
+"""The focus of a what/which question and the names beside it (``index.answer.focus``)."""
 
 from __future__ import annotations
 
-from index.analyze import Analyzer
-from index.focus import Focus, facts, focus_term
+from index.answer.focus import Focus, facts, focus_term
+from index.search.analyze import Analyzer
 
 ANALYZE = Analyzer()
 

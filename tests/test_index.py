@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import segment as seg
-from index.bm25 import VARIANTS, BM25Params
-from index.inverted import InvertedIndex, Scored
+from index.search import segment as seg
+from index.search.bm25 import VARIANTS, BM25Params
+from index.search.inverted import InvertedIndex, Scored
 
 THREE = [
     ["solar", "panel", "roof"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.metrics import contains, exact_match, f1, normalize, percentile
+from bot.evaluation.metrics import contains, exact_match, f1, normalize, percentile
 
 
 @pytest.mark.parametrize(

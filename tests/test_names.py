@@ -1,9 +1,9 @@
-"""Names and numbers as cues (``index.names``)."""
+"""Names and numbers as cues (``index.answer.names``)."""
 
 from __future__ import annotations
 
-from index.analyze import Analyzer
-from index.names import found, names
+from index.answer.names import found, names
+from index.search.analyze import Analyzer
 
 ANALYZE = Analyzer()
 

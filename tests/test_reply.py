@@ -1,14 +1,14 @@
-"""Which runner-ups the reply quotes besides the best sentence (``index.reply``)."""
+"""Which runner-ups the reply quotes besides the best sentence (``index.answer.reply``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from index import reply
-from index.analyze import Analyzer
-from index.features import NAMES
-from index.reply import Ranking, Reply, choose
-from index.trees import Forest
+from index.answer import reply
+from index.answer.features import NAMES
+from index.answer.reply import Ranking, Reply, choose
+from index.answer.trees import Forest
+from index.search.analyze import Analyzer
 
 ANALYZE = Analyzer()
 

@@ -11,8 +11,8 @@ import pytest
 from corpus.models import Draft, Prepared
 from corpus.prepare import prepare
 from corpus.store import Store
-from index import retriever as retriever_module
-from index.retriever import Retriever
+from index.search import retriever as retriever_module
+from index.search.retriever import Retriever
 
 ARTICLES = {
     "Wind power": "Offshore wind farms turn the wind into electricity. "

@@ -20,12 +20,12 @@ import numpy as np
 import pytest
 
 from bot import engine as engine_module
-from bot import evaluate
 from bot.engine import Engine, EngineSettings
-from index import semantic
-from index.answer import Answerer, AnswerSettings, Ranked
-from index.semantic import MiniLM, SemanticUnavailable
-from index.vectors import CHUNK, FILENAME, CachedEmbedder, VectorFile
+from bot.evaluation import command as evaluate
+from index.answer import semantic
+from index.answer.answerer import Answerer, AnswerSettings, Ranked
+from index.answer.semantic import MiniLM, SemanticUnavailable
+from index.answer.vectors import CHUNK, FILENAME, CachedEmbedder, VectorFile
 from tests.conftest import engine_with
 
 ARTICLES = [
@@ -231,7 +231,10 @@ def test_qabot_semantic_env_turns_it_on(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_importing_the_engine_does_not_import_torch() -> None:
-    code = "import sys, bot.engine, index.semantic, index.vectors; print('torch' in sys.modules)"
+    code = (
+        "import sys, bot.engine, index.answer.semantic, index.answer.vectors;"
+        " print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

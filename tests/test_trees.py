@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from index import reply
-from index.answer import fitted
-from index.features import NAMES
-from index.trees import Forest
+from index.answer import reply
+from index.answer.answerer import fitted
+from index.answer.features import NAMES
+from index.answer.trees import Forest
 
 # Tree 1 splits on "a" at 0.5, its right child on "b" at 2; tree 2 is a single leaf.
 FOREST = {

@@ -17,14 +17,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from index import features
-from index.names import names
-from index.trees import Forest
+from index.answer import features
+from index.answer.names import names
+from index.answer.trees import Forest
 
 POOL = 6  # the best candidate and the five after it
 # How a runner-up relates to the best sentence: the share of its terms the best has too, the
-# share of the question's terms it adds, its terms found in neither, its names (``index.names``)
-# the best and the question lack; and the best's own new names and question coverage.
+# share of the question's terms it adds, its terms found in neither, its names
+# (``index.answer.names``) the best and the question lack; and the best's own new names and
+# question coverage.
 PAIR = (
     "shares_best",
     "question_not_in_best",

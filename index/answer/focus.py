@@ -1,7 +1,7 @@
 """The focus of a what/which question, the word naming the kind of thing asked for ("Which
 pope…" → pope), and where a sentence puts a new name beside it ("…Pope Gregory IX…").
 
-Answer types (``index.qtype``) cover who, when, how many and where; the focus is the cue
+Answer types (``index.answer.qtype``) cover who, when, how many and where; the focus is the cue
 for the open "what X" questions, whose answer is often a name right next to X.
 """
 
@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.names import names
-from index.stopwords import ENGLISH
+from index.answer.names import names
+from index.search.stopwords import ENGLISH
 
 _ASKS = re.compile(r"\b(?:what|which|whose)\s+(.*)", re.IGNORECASE | re.DOTALL)
 _WORD = re.compile(r"[\w'-]+", re.UNICODE)

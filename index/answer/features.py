@@ -1,7 +1,7 @@
 """The features of a candidate sentence, the evidence that it answers the question.
 
 Every feature is a number computed from the question, the sentence, its neighbours and
-its passage, with corpus idf; ``index.answer`` weighs them with constants fitted offline.
+its passage, with corpus idf; ``index.answer.answerer`` weighs them with constants fitted offline.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.models import Sentence
-from index import focus, qtype
+from index.answer import focus, qtype
 from index.models import Hit
 
 BASE = (

@@ -15,7 +15,7 @@ from itertools import chain
 
 from nltk.stem import PorterStemmer, SnowballStemmer
 
-from index.stopwords import ENGLISH
+from index.search.stopwords import ENGLISH
 
 TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
 

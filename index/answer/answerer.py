@@ -1,14 +1,12 @@
 """The extractive answerer: picks the sentences of the top passages that answer a question.
 
-Each sentence of the best passages gets a feature row (``index.features``: coverage of the
-question's terms weighted by corpus idf, sentence BM25, proximity, passage score, the expected
-answer type, restating, how far it is behind the question's best candidate, ...) that a forest
-of small regression trees (``index.trees``) turns into a score. A second forest turns the best
-candidates' evidence into a confidence that the reply holds the answer; below its threshold the
-answerer abstains and lists the closest sources instead. A third (``index.reply``) decides
-which runner-ups are worth quoting too. All of it is fitted offline by ``bench/fit_answerer.py``
-into ``answerer.json`` beside this module, on a tuning split of SQuAD that never includes the
-questions ``qabot eval`` reports on.
+Each sentence of the best passages gets a feature row (``index.answer.features``) that a
+forest of small regression trees (``index.answer.trees``) turns into a score. A second
+forest turns the best candidates' evidence into a confidence that the reply holds the answer;
+below its threshold the answerer abstains and lists the closest sources instead. A third
+(``index.answer.reply``) decides which runner-ups are worth quoting too. All of it is fitted
+offline by ``bench/fit_answerer.py`` into ``answerer.json`` beside this module, on a tuning
+split of SQuAD that never includes the questions ``qabot eval`` reports on.
 """
 
 from __future__ import annotations
@@ -27,19 +25,20 @@ import numpy as np
 
 from corpus.errors import QabotError
 from corpus.models import Sentence
-from index import bm25, names, reply
-from index.features import NAMES, Candidate, Query, candidates, features, leans_back
+from index.answer import names, reply
+from index.answer.features import NAMES, Candidate, Query, candidates, features, leans_back
+from index.answer.reply import Reply
+from index.answer.semantic import Embedder, MiniLM
+from index.answer.span import short_answer
+from index.answer.trees import Forest
 from index.models import Answer, Hit, Quote, Source
-from index.reply import Reply
-from index.retriever import Retriever
-from index.semantic import Embedder, MiniLM
-from index.span import short_answer
-from index.trees import Forest
+from index.search import bm25
+from index.search.retriever import Retriever
 
 FITTED = Path(__file__).with_name("answerer.json")
 # Semantic mode (``AnswerSettings(semantic=True)``, the ``semantic`` extra): the best
 # SEMANTIC_TOP candidates of the lexical ranker are rescored with the fitted multiple of the
-# cosine between the question's and the sentence's embeddings (``index.semantic``); the rest
+# cosine between the question's and the sentence's embeddings (``index.answer.semantic``); the rest
 # keep their order below them.
 SEMANTIC_TOP = 10
 RESTATING, RESTATING_WORDS = 3.0, 3
@@ -118,7 +117,7 @@ def evidence(
     """What the confidence weighs: how far the best candidate stands out (score, margin, its
     share of the softmax), its features, how much of the question the corpus and the top
     passage hold, how far the top passage stands out from the next ones, and where the
-    question's names are found (``index.names.found``). ``scores`` and ``rows`` are best
+    question's names are found (``index.answer.names.found``). ``scores`` and ``rows`` are best
     first; ``passages`` are the retrieved passages' BM25 scores, best first, over the
     question's total idf."""
     s = np.asarray(scores, dtype=np.float64)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from index import qtype
-from index.qtype import Span
+from index.answer import qtype
+from index.answer.qtype import Span
 
 
 def short_answer(

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from index import bm25
-from index.bm25 import BM25Params
-from index.segment import Segment
+from index.search import bm25
+from index.search.bm25 import BM25Params
+from index.search.segment import Segment
 
 
 @dataclass(frozen=True, slots=True)

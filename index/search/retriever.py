@@ -17,12 +17,12 @@ import numpy as np
 from tqdm import tqdm
 
 from corpus.store import Store
-from index import segment as seg
-from index.analyze import Analyzer, AnalyzerConfig
-from index.bm25 import BM25Params
-from index.files import IndexFiles, Manifest, live_mask
-from index.inverted import InvertedIndex, Scored
 from index.models import Hit
+from index.search import segment as seg
+from index.search.analyze import Analyzer, AnalyzerConfig
+from index.search.bm25 import BM25Params
+from index.search.files import IndexFiles, Manifest, live_mask
+from index.search.inverted import InvertedIndex, Scored
 
 MERGE_AT = 8
 BATCH = 20_000

@@ -4,7 +4,7 @@ Articles go through the same path as ``qabot add`` (``Engine.add_source`` on a J
 file) into a fresh temporary store; every question, or a seeded sample, is then asked.
 With ``--holdout-fraction F`` whole articles are left out of the index until about a
 fraction F of the sampled questions have no answer in it. Scores use SQuAD's answer
-normalization (``index.metrics``). "First sentence" means the reply's best-ranked
+normalization (``bot.evaluation.metrics``). "First sentence" means the reply's best-ranked
 sentence (the answer sentence), wherever reading order puts it.
 """
 
@@ -25,13 +25,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from bot.baseline import Baseline
 from bot.engine import Engine, EngineSettings
-from index.answer import AnswerSettings
-from index.files import IndexFiles
-from index.metrics import contains, exact_match, f1, percentile
+from bot.evaluation.baseline import Baseline
+from bot.evaluation.metrics import contains, exact_match, f1, percentile
+from index.answer.answerer import AnswerSettings
+from index.answer.vectors import FILENAME as VECTORS_FILE
 from index.models import Answer
-from index.vectors import FILENAME as VECTORS_FILE
+from index.search.files import IndexFiles
 
 RECALL_AT = (1, 5, 20)
 

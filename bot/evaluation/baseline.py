@@ -14,7 +14,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from corpus.split import sentences
-from index.analyze import Analyzer, AnalyzerConfig
+from index.search.analyze import Analyzer, AnalyzerConfig
 
 TOP_PASSAGES = 5
 REPLY = 3

