@@ -45,16 +45,11 @@ from tqdm import tqdm
 from bot.engine import Engine, EngineSettings
 from bot.evaluation.command import Question, holdout, load_jsonl, load_questions, sample
 from bot.evaluation.metrics import contains
-from index.answer import reply
-from index.answer.answerer import (
-    SEMANTIC_TOP,
-    AnswerSettings,
-    evidence,
-    ranker_scores,
-    semantic_cosines,
-)
+from index.answer import AnswerSettings, reply
+from index.answer.confidence import evidence
 from index.answer.features import NAMES
 from index.answer.names import found as names_found
+from index.answer.ranking import SEMANTIC_TOP, ranker_scores, semantic_cosines
 from index.answer.semantic import SemanticUnavailable, require
 from index.answer.trees import Forest, from_lightgbm
 from index.search.analyze import Analyzer

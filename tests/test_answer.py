@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from index.answer.answerer import Answerer
+from index.answer import Answerer
 from index.answer.qtype import DATE, NUMBER, OTHER, PERSON, PLACE, question_type, spans
 from index.models import Answer
 from tests.conftest import engine_with

@@ -22,8 +22,8 @@ import pytest
 from bot import engine as engine_module
 from bot.engine import Engine, EngineSettings
 from bot.evaluation import command as evaluate
-from index.answer import semantic
-from index.answer.answerer import Answerer, AnswerSettings, Ranked
+from index.answer import Answerer, AnswerSettings, semantic
+from index.answer.ranking import Ranked
 from index.answer.semantic import MiniLM, SemanticUnavailable
 from index.answer.vectors import CHUNK, FILENAME, CachedEmbedder, VectorFile
 from tests.conftest import engine_with

@@ -3,8 +3,8 @@
 import numpy as np
 
 from index.answer import reply
-from index.answer.answerer import fitted
 from index.answer.features import NAMES
+from index.answer.fitted import fitted
 from index.answer.trees import Forest
 
 # Tree 1 splits on "a" at 0.5, its right child on "b" at 2; tree 2 is a single leaf.

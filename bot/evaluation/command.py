@@ -28,7 +28,7 @@ from tqdm import tqdm
 from bot.engine import Engine, EngineSettings
 from bot.evaluation.baseline import Baseline
 from bot.evaluation.metrics import contains, exact_match, f1, percentile
-from index.answer.answerer import AnswerSettings
+from index.answer import AnswerSettings
 from index.answer.vectors import FILENAME as VECTORS_FILE
 from index.models import Answer
 from index.search.files import IndexFiles

@@ -11,12 +11,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.models import Sentence
 from index.answer import focus, qtype
+from index.answer.candidates import Candidate, Query
+from index.answer.words import is_new, word_spans, words
 from index.models import Hit
 
 BASE = (
@@ -66,7 +66,6 @@ NAMES = (
     + tuple(f"{n}_behind_best" for n in BEHIND_BEST)
     + tuple(f"{n}_behind_in_passage" for n in BEHIND_IN_PASSAGE)
 )
-_SURFACE = re.compile(r"[^\W_]+", re.UNICODE)
 K1, B, AVG_SENTENCE_TERMS = 1.2, 0.75, 14.0
 _LEANS = re.compile(
     r"^(?:he|she|it|they|his|her|its|their|this|these|those|that|such|there|him|them"
@@ -77,75 +76,11 @@ _LEANS = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Query:
-    """A question analyzed once: its terms, their idf (absent ones get the highest), its type
-    and focus."""
-
-    text: str
-    words: frozenset[tuple[str, str]]
-    terms: frozenset[str]
-    idf: dict[str, float]
-    total_idf: float
-    missing_idf: float
-    bigrams: frozenset[tuple[str, str]]
-    kind: str
-    focus: focus.Focus
-
-    @classmethod
-    def of(
-        cls, question: str, analyze: Callable[[str], list[str]], idf: dict[str, float], top: float
-    ) -> Query:
-        terms = analyze(question)
-        weights = {t: idf.get(t, top) for t in terms}
-        missing = sum(w for t, w in weights.items() if t not in idf)
-        tokens = _SURFACE.findall(question.lower())
-        return cls(
-            text=question,
-            words=frozenset(itertools.pairwise(tokens)),
-            terms=frozenset(terms),
-            idf=weights,
-            total_idf=sum(weights.values()) or 1.0,
-            missing_idf=missing,
-            bigrams=frozenset(itertools.pairwise(terms)),
-            kind=qtype.question_type(question),
-            focus=focus.Focus.of(question, analyze),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One sentence of a retrieved passage, with the best rank of a passage holding it."""
-
-    hit: Hit
-    rank: int
-    sentence: Sentence
-    previous: Sentence | None
-    following: Sentence | None
-
-
-def candidates(hits: Sequence[Hit]) -> list[Candidate]:
-    """Each distinct sentence of the hits once, from the best-ranked passage holding it."""
-    seen: set[tuple[int, int]] = set()
-    out: list[Candidate] = []
-    for rank, hit in enumerate(hits):
-        sents = hit.sentences
-        for i, s in enumerate(sents):
-            key = (hit.article_id, s.position)
-            if key in seen:
-                continue
-            seen.add(key)
-            prev = sents[i - 1] if i > 0 else None
-            nxt = sents[i + 1] if i + 1 < len(sents) else None
-            out.append(Candidate(hit, rank, s, prev, nxt))
-    return out
+Analyze = Callable[[str], list[str]]
 
 
 def features(
-    query: Query,
-    cands: Sequence[Candidate],
-    hits: Sequence[Hit],
-    analyze: Callable[[str], list[str]],
+    query: Query, cands: Sequence[Candidate], hits: Sequence[Hit], analyze: Analyze
 ) -> list[list[float]]:
     """One feature row per candidate, in the order of ``NAMES``."""
     top = hits[0].score if hits and hits[0].score > 0 else 1.0
@@ -154,76 +89,120 @@ def features(
         per_article[h.article_id] = per_article.get(h.article_id, 0.0) + h.score / top
     titles: dict[int, set[str]] = {}
     rows: list[list[float]] = []
-    q, total = query.terms, query.total_idf
     for c in cands:
         terms = analyze(c.sentence.text)
-        found = set(terms) & q
-        cov = sum(query.idf[t] for t in found) / total
+        found = set(terms) & query.terms
         title = titles.get(c.hit.article_id)
         if title is None:
-            title = titles[c.hit.article_id] = set(analyze(c.hit.title)) & q
-        context = set(found) | title
-        for n in (c.previous, c.following):
-            if n is not None:
-                context |= set(analyze(n.text)) & q
-        tf = Counter(t for t in terms if t in q)
-        norm = K1 * (1 - B + B * len(terms) / AVG_SENTENCE_TERMS)
-        bm25 = sum(query.idf[t] * n * (K1 + 1) / (n + norm) for t, n in tf.items()) / total
-        new = len({t for t in terms if t not in q})
-        bigram = 0.0
-        if query.bigrams:
-            bigram = len(set(itertools.pairwise(terms)) & query.bigrams) / len(query.bigrams)
-        kind = query.kind
-        typed, near = 0.0, 0.0
-        if kind != qtype.OTHER:
-            new_spans = [
-                s for s in qtype.spans(c.sentence.text, kind) if _is_new(s.text, q, analyze)
-            ]
-            typed = 1.0 if new_spans else 0.0
-            if new_spans and found:
-                near = _nearness(c.sentence.text, new_spans, q, analyze)
-        prev_cov = 0.0
-        if c.previous is not None:
-            prev_cov = sum(query.idf[t] for t in set(analyze(c.previous.text)) & q) / total
-        surface = 0.0
-        if query.words:
-            tokens = _SURFACE.findall(c.sentence.text.lower())
-            pairs = set(itertools.pairwise(tokens))
-            surface = len(pairs & query.words) / len(query.words)
-        has_focus, focus_near, new_names = focus.facts(query.focus, c.sentence.text, analyze)
-        rows.append(
-            [
-                cov,
-                cov * cov,
-                sum(query.idf[t] for t in context) / total,
-                sum(query.idf[t] for t in title) / total,
-                bm25,
-                _proximity(terms, found),
-                bigram,
-                c.hit.score / top,
-                math.log1p(c.rank),
-                per_article[c.hit.article_id],
-                math.log1p(new),
-                1.0 if new <= 2 else 0.0,
-                typed if kind == qtype.PERSON else 0.0,
-                typed if kind == qtype.DATE else 0.0,
-                typed if kind == qtype.NUMBER else 0.0,
-                typed if kind == qtype.PLACE else 0.0,
-                1.0 if kind != qtype.OTHER and not typed else 0.0,
-                math.log1p(len(terms)),
-                1.0 if c.sentence.position == 0 else 0.0,
-                1.0 if leans_back(c.sentence.text) else 0.0,
-                0.0,
-                prev_cov,
-                surface,
-                near,
-                has_focus,
-                focus_near,
-                0.0 if query.focus.term is None else 1.0,
-                math.log1p(new_names),
-            ]
+            title = titles[c.hit.article_id] = set(analyze(c.hit.title)) & query.terms
+        values = (
+            _coverage(query, c, found, title, analyze)
+            | _matching(query, c.sentence.text, terms, found)
+            | _retrieval(c, top, per_article)
+            | _answer_type(query, c.sentence.text, found, analyze)
+            | _focus(query, c.sentence.text, analyze)
+            | _position(c)
         )
+        rows.append([values[name] for name in BASE])
     return compare(rows, [c.rank for c in cands])
+
+
+def _coverage(
+    query: Query, c: Candidate, found: set[str], title: set[str], analyze: Analyze
+) -> dict[str, float]:
+    """How much of the question's idf the sentence holds; with its neighbours and title; in
+    the sentence before it. ``coverage_relative`` is filled in by ``compare``."""
+    q, total = query.terms, query.total_idf
+    cov = sum(query.idf[t] for t in found) / total
+    context = set(found) | title
+    for n in (c.previous, c.following):
+        if n is not None:
+            context |= set(analyze(n.text)) & q
+    prev_cov = 0.0
+    if c.previous is not None:
+        prev_cov = sum(query.idf[t] for t in set(analyze(c.previous.text)) & q) / total
+    return {
+        "coverage": cov,
+        "coverage_squared": cov * cov,
+        "coverage_context": sum(query.idf[t] for t in context) / total,
+        "coverage_title": sum(query.idf[t] for t in title) / total,
+        "coverage_relative": 0.0,
+        "coverage_previous": prev_cov,
+    }
+
+
+def _matching(query: Query, text: str, terms: list[str], found: set[str]) -> dict[str, float]:
+    """How the sentence's words match the question's: BM25, proximity, shared bigrams of terms
+    and of surface words, the words it adds, its length."""
+    q, total = query.terms, query.total_idf
+    tf = Counter(t for t in terms if t in q)
+    norm = K1 * (1 - B + B * len(terms) / AVG_SENTENCE_TERMS)
+    bm25 = sum(query.idf[t] * n * (K1 + 1) / (n + norm) for t, n in tf.items()) / total
+    new = len({t for t in terms if t not in q})
+    bigram = 0.0
+    if query.bigrams:
+        bigram = len(set(itertools.pairwise(terms)) & query.bigrams) / len(query.bigrams)
+    surface = 0.0
+    if query.words:
+        pairs = set(itertools.pairwise(words(text.lower())))
+        surface = len(pairs & query.words) / len(query.words)
+    return {
+        "sentence_bm25": bm25,
+        "proximity": _proximity(terms, found),
+        "bigrams": bigram,
+        "surface_bigrams": surface,
+        "new_terms": math.log1p(new),
+        "restates": 1.0 if new <= 2 else 0.0,
+        "length": math.log1p(len(terms)),
+    }
+
+
+def _retrieval(c: Candidate, top: float, per_article: dict[int, float]) -> dict[str, float]:
+    """How well the retriever ranked the sentence's passage and article."""
+    return {
+        "passage_score": c.hit.score / top,
+        "passage_rank": math.log1p(c.rank),
+        "article_score": per_article[c.hit.article_id],
+    }
+
+
+def _answer_type(query: Query, text: str, found: set[str], analyze: Analyze) -> dict[str, float]:
+    """Whether the sentence holds a span of the type the question asks for (a name, a date, a
+    number, a place) that the question lacks, and how near the question's words it stands."""
+    kind = query.kind
+    typed, near = 0.0, 0.0
+    if kind != qtype.OTHER:
+        new_spans = [s for s in qtype.spans(text, kind) if is_new(s.text, query.terms, analyze)]
+        typed = 1.0 if new_spans else 0.0
+        if new_spans and found:
+            near = _nearness(text, new_spans, query.terms, analyze)
+    return {
+        "type_person": typed if kind == qtype.PERSON else 0.0,
+        "type_date": typed if kind == qtype.DATE else 0.0,
+        "type_number": typed if kind == qtype.NUMBER else 0.0,
+        "type_place": typed if kind == qtype.PLACE else 0.0,
+        "type_missing": 1.0 if kind != qtype.OTHER and not typed else 0.0,
+        "type_near": near,
+    }
+
+
+def _focus(query: Query, text: str, analyze: Analyze) -> dict[str, float]:
+    """For what/which questions, whether a new name stands beside the asked-for word."""
+    has_focus, focus_near, new_names = focus.facts(query.focus, text, analyze)
+    return {
+        "focus_found": has_focus,
+        "focus_near_name": focus_near,
+        "has_focus": 0.0 if query.focus.term is None else 1.0,
+        "new_names": math.log1p(new_names),
+    }
+
+
+def _position(c: Candidate) -> dict[str, float]:
+    """Where the sentence stands in its article, and whether it leans on the one before."""
+    return {
+        "first_sentence": 1.0 if c.sentence.position == 0 else 0.0,
+        "leans_back": 1.0 if leans_back(c.sentence.text) else 0.0,
+    }
 
 
 def compare(rows: list[list[float]], passages: Sequence[int]) -> list[list[float]]:
@@ -252,26 +231,19 @@ def _nearness(
     text: str,
     spans: list[qtype.Span],
     question: frozenset[str],
-    analyze: Callable[[str], list[str]],
+    analyze: Analyze,
 ) -> float:
     """1 / (1 + words between a typed span and the nearest question word of the sentence)."""
-    anchors = [m.start() for m in _SURFACE.finditer(text) if set(analyze(m.group())) & question]
+    anchors = [start for start, _, w in word_spans(text) if set(analyze(w)) & question]
     if not anchors:
         return 0.0
-    best = min(
-        len(_SURFACE.findall(text[min(a, s.start) : max(a, s.end)])) for a in anchors for s in spans
-    )
+    best = min(len(words(text[min(a, s.start) : max(a, s.end)])) for a in anchors for s in spans)
     return 1.0 / (1.0 + best)
 
 
 def leans_back(text: str) -> bool:
     """Whether a sentence leans on the one before it ("He said…", "The agreements…")."""
     return bool(_LEANS.match(text.lstrip("\"'“‘( ")))
-
-
-def _is_new(span: str, question: frozenset[str], analyze: Callable[[str], list[str]]) -> bool:
-    terms = analyze(span)
-    return not terms or any(t not in question for t in terms)
 
 
 def _proximity(terms: list[str], found: set[str]) -> float:

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 
 PERSON, DATE, NUMBER, PLACE, OTHER = "person", "date", "number", "place", "other"
-TYPES = (PERSON, DATE, NUMBER, PLACE)
 
 MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -212,13 +211,3 @@ _COMMON_STARTERS = frozenset(
         "today",
     ]
 )
-
-
-def new_spans(found: list[Span], question_terms: set[str], analyze: object) -> list[Span]:
-    """The spans whose words are not all in the question (the question cannot be its answer)."""
-    out = []
-    for s in found:
-        terms = analyze(s.text)  # type: ignore[operator]
-        if not terms or any(t not in question_terms for t in terms):
-            out.append(s)
-    return out

@@ -8,9 +8,7 @@ is at most the node's threshold.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -69,11 +67,6 @@ class Forest:
             roots=np.asarray(roots, dtype=np.intp),
             depth=max((int(t["depth"]) for t in data["trees"]), default=0),
         )
-
-    @classmethod
-    def load(cls, path: Path) -> Forest:
-        with open(path, encoding="utf-8") as f:
-            return cls.from_dict(json.load(f))
 
 
 def from_lightgbm(dump: dict[str, Any], names: list[str]) -> dict[str, Any]:

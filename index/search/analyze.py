@@ -71,10 +71,6 @@ class Analyzer:
                 self._chunks[chunk] = terms
         return terms
 
-    def tokens(self, text: str) -> list[str]:
-        """The raw lowercased tokens of ``text``, before stopwords and stemming."""
-        return TOKEN.findall(text.lower())
-
     def terms_of(self, token: str) -> tuple[str, ...]:
         """The index terms one lowercased token stands for (none for a stopword)."""
         terms = self._cache.get(token)
