@@ -166,3 +166,36 @@ def test_ask_json_cites_the_answering_article(folder: Path, tmp_path: Path) -> N
     assert "forty apple trees" in answer["sentences"][0]["text"]
     cited = {s["n"]: s["title"] for s in answer["sources"]}
     assert cited[answer["sentences"][0]["citation"]] == "Community garden"
+
+
+LOADED_TELEGRAM = (
+    "import sys\n"
+    "from bot.cli import main\n"
+    "try:\n"
+    "    main(sys.argv[1:])\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "print('TELEGRAM' if any(m.split('.')[0] == 'telegram' for m in sys.modules) else 'NONE')\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["ask", "Who opened the harbour?"], ["add", "-"], ["list"]],
+    ids=["help", "ask", "add", "list"],
+)
+def test_commands_other_than_serve_never_load_telegram(tmp_path: Path, args: list[str]) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", LOADED_TELEGRAM, "--db", str(tmp_path / "q.db"), *args],
+        capture_output=True,
+        text=True,
+        input="Harbour\n\nThe harbour reopened on Monday.",
+        timeout=120,
+    )
+    assert out.stdout.strip().splitlines()[-1] == "NONE"
+
+
+def test_serve_help_describes_its_own_options(tmp_path: Path) -> None:
+    out = qabot(tmp_path / "q.db", "serve", "--help")
+    assert out.returncode == 0
+    assert "--webhook-url" in out.stdout

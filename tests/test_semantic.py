@@ -255,7 +255,7 @@ async def test_adding_with_semantic_on_stores_every_sentences_vector(
     assert encoded == sorted(encoded, key=len)  # shortest first: least padding
 
 
-async def test_the_vectors_outlive_the_engine_so_a_question_encodes_only_itself(
+async def test_the_sentence_vectors_outlive_the_engine_so_a_question_encodes_only_itself(
     db_path: Path, tmp_path: Path, fake: None
 ) -> None:
     question = "When did the doctor pass away?"
@@ -267,9 +267,20 @@ async def test_the_vectors_outlive_the_engine_so_a_question_encodes_only_itself(
         again = await engine.ask(question)
         other = await engine.ask("Where did Henri Morel open his clinic?")
         calls = engine.embedder.calls
-    assert calls == [["Where did Henri Morel open his clinic?"]]  # the first one was kept too
+    assert calls == [[question], ["Where did Henri Morel open his clinic?"]]
     assert (again.quotes, again.confidence) == (first.quotes, first.confidence)
     assert other.answered and "Lyon" in other.quotes[0].text
+
+
+async def test_a_users_question_is_never_written_to_the_vector_file(
+    db_path: Path, tmp_path: Path, fake: None
+) -> None:
+    question = "When did the doctor pass away?"
+    async with await Engine.open(db_path, SEMANTIC) as engine:
+        await add_articles(engine, tmp_path, ARTICLES)
+        await engine.ask(question)
+    assert stored(db_path, [question]) == set()
+    assert stored(db_path, [ARTICLES[0]["text"].split(". ")[0] + "."])
 
 
 async def test_adding_again_encodes_nothing_new(db_path: Path, tmp_path: Path, fake: None) -> None:

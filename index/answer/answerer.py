@@ -101,7 +101,7 @@ class Answerer:
         if self.embedder is None or not cands:
             return ranked
         texts = [question] + [c.sentence.text for c in ranked.candidates[:SEMANTIC_TOP]]
-        vectors = await asyncio.to_thread(self.embedder.encode, texts)
+        vectors = await asyncio.to_thread(self.embedder.encode, texts, frozenset([question]))
         cosines = semantic_cosines(vectors, len(ranked.candidates))
         rescored = [s + self.mode.cosine * c for s, c in zip(ranked.scores, cosines, strict=True)]
         return sort(query, hits, ranked.candidates, rescored, ranked.rows, cosines)

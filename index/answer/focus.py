@@ -11,11 +11,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.answer.names import names
+from index.answer.words import is_name, names, words
 from index.search.stopwords import ENGLISH
 
 _ASKS = re.compile(r"\b(?:what|which|whose)\s+(.*)", re.IGNORECASE | re.DOTALL)
-_WORD = re.compile(r"[\w'-]+", re.UNICODE)
 _VAGUE = ENGLISH | {"kind", "kinds", "type", "types", "sort", "name", "names", "part", "one"}
 
 
@@ -36,7 +35,7 @@ def focus_term(question: str, analyze: Callable[[str], list[str]]) -> str | None
     m = _ASKS.search(question)
     if m is None:
         return None
-    for word in _WORD.findall(m.group(1)):
+    for word in words(m.group(1)):
         if word.lower() not in _VAGUE:
             terms = analyze(word)
             return terms[0] if terms else None
@@ -48,16 +47,12 @@ def facts(
 ) -> tuple[float, float, float]:
     """Whether ``text`` holds the focus term; 1 / (1 + words from it to the nearest name the
     question lacks); and how many distinct such names it has."""
-    words = _WORD.findall(text)
-    new = [
-        i
-        for i, w in enumerate(words)
-        if i > 0 and (w[0].isupper() or w[0].isdigit()) and w not in focus.asked
-    ]
-    count = float(len({words[i] for i in new}))
+    found = words(text)
+    new = [i for i, w in enumerate(found) if i > 0 and is_name(w) and w not in focus.asked]
+    count = float(len({found[i] for i in new}))
     if focus.term is None:
         return 0.0, 0.0, count
-    at = [i for i, w in enumerate(words) if focus.term in analyze(w)]
+    at = [i for i, w in enumerate(found) if focus.term in analyze(w)]
     if not at:
         return 0.0, 0.0, count
     near = [j for j in new if j not in at]

@@ -1,4 +1,4 @@
-"""Names and numbers in a text: the capitalized or digit-led words after its first word.
+"""Where a question's names and numbers (``index.answer.words.names``) turn up.
 
 A crude but language-light cue for what a sentence is about. A question's names that the
 retrieved sentences lack hint that its article is not in the index; a runner-up's names that
@@ -7,15 +7,9 @@ the best sentence lacks hint that it says something else.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
-_NAME = re.compile(r"(?<!^)\b(?:[A-Z][\w'-]*|\d[\d,.]*)", re.UNICODE)
-
-
-def names(text: str) -> frozenset[str]:
-    """The capitalized or digit-led words of ``text``, its first word aside."""
-    return frozenset(_NAME.findall(text.strip()))
+from index.answer.words import names
 
 
 def found(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.answer.words import UPPER
+
 PERSON, DATE, NUMBER, PLACE, OTHER = "person", "date", "number", "place", "other"
 
 MONTH = (
@@ -40,9 +42,11 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _CONNECT = r"(?:of|the|de|la|von|van|for|and|&|der|du|di|da|al|el|bin|ibn)"
+# A run of names (``index.answer.words.is_name``'s capitals, in any script), maybe joined by a
+# connecting word ("Gregory of Nyssa"), or initials ("J. R.", "U.S.").
 _NAME = re.compile(
-    rf"\b[A-Z][\w'’.-]*[\w](?:\s+(?:{_CONNECT}\s+)?[A-Z][\w'’.-]*[\w])*"
-    r"|\b[A-Z]\b(?:\.\s?[A-Z]\.?)+",
+    rf"\b[{UPPER}][\w'’.-]*[\w](?:\s+(?:{_CONNECT}\s+)?[{UPPER}][\w'’.-]*[\w])*"
+    rf"|\b[{UPPER}]\b(?:\.\s?[{UPPER}]\.?)+",
 )
 _PLACE_LEAD = re.compile(r"\b(?:in|at|from|near|to|into|across|throughout|of)\s+(?:the\s+)?$")
 _QUESTION_WORDS = frozenset(

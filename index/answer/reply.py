@@ -18,8 +18,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from index.answer import features
-from index.answer.names import names
 from index.answer.trees import Forest
+from index.answer.words import names
 
 POOL = 6  # the best candidate and the five after it
 # How a runner-up relates to the best sentence: the share of its terms the best has too, the

@@ -37,7 +37,9 @@ class SemanticUnavailable(QabotError):
 class Embedder(Protocol):
     """Turns texts into unit-length vectors; the dot product of two is their cosine."""
 
-    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
+    def encode(
+        self, texts: Sequence[str], private: frozenset[str] = frozenset()
+    ) -> NDArray[np.float32]: ...
 
 
 def require() -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from index.answer import qtype
 from index.answer.qtype import Span
+from index.answer.words import is_new, word_spans
 
 
 def short_answer(
@@ -17,13 +18,11 @@ def short_answer(
     """
     if kind == qtype.OTHER:
         return None
-    found = [s for s in qtype.spans(text, kind) if _new(s.text, question, analyze)]
+    found = [s for s in qtype.spans(text, kind) if is_new(s.text, question, analyze)]
     if not found:
         return None
-    anchors = [
-        i for i, word in enumerate(_words(text)) if word[2] and set(analyze(word[2])) & question
-    ]
-    words = _words(text)
+    words = word_spans(text)
+    anchors = [i for i, word in enumerate(words) if set(analyze(word[2])) & question]
     if not anchors:
         return found[0]
     centres = [(words[i][0] + words[i][1]) / 2 for i in anchors]
@@ -33,23 +32,3 @@ def short_answer(
         return (min(abs(mid - c) for c in centres), s.start)
 
     return min(found, key=distance)
-
-
-def _new(span: str, question: frozenset[str], analyze: Callable[[str], list[str]]) -> bool:
-    terms = analyze(span)
-    return (bool(terms) and any(t not in question for t in terms)) or (
-        not terms and any(ch.isdigit() for ch in span)
-    )
-
-
-def _words(text: str) -> list[tuple[int, int, str]]:
-    out: list[tuple[int, int, str]] = []
-    start = None
-    for i, ch in enumerate(text + " "):
-        if ch.isalnum():
-            if start is None:
-                start = i
-        elif start is not None:
-            out.append((start, i, text[start:i]))
-            start = None
-    return out

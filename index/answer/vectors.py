@@ -163,8 +163,12 @@ class CachedEmbedder:
         """Unit-length vectors of the texts, straight from the model."""
         raise NotImplementedError
 
-    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """One unit-length row per text, in order; a text is encoded only if not kept yet."""
+    def encode(
+        self, texts: Sequence[str], private: frozenset[str] = frozenset()
+    ) -> NDArray[np.float32]:
+        """One unit-length row per text, in order; a text is encoded only if not kept yet.
+
+        ``private`` texts (a user's question) are kept in memory only, never in the file."""
         with self._lock:
             new = [t for t in dict.fromkeys(texts) if t not in self._cache]
             if new and self.file is not None:
@@ -174,7 +178,9 @@ class CachedEmbedder:
             if new:
                 vectors = self._encode(new)
                 if self.file is not None:
-                    self.file.put(new, vectors)
+                    shared = [i for i, t in enumerate(new) if t not in private]
+                    if shared:
+                        self.file.put([new[i] for i in shared], vectors[shared])
                 self._cache.update(zip(new, rounded(vectors), strict=True))
             out = np.zeros((len(texts), self.DIM), dtype=np.float32)
             for i, text in enumerate(texts):
