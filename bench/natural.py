@@ -1,0 +1,98 @@
+"""Answer quality on questions worded as chat users word them, about news texts of our own.
+
+The set (``tests/fixtures/natural/``) is five short news-style articles we wrote and
+questions that use other words than the text ("who runs kolben?" of "Kolben's chief
+executive, Margit Sandor"), some of them not answered by any of the texts. A question is
+right when the reply quotes a sentence holding its answer, or when it declines a question
+the texts do not answer. All five articles are indexed together, as a small bot would hold.
+
+    python -m bench.natural [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.engine import Engine
+
+SET = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "natural"
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    question: str
+    article: str | None  # the file stem of the article that answers it; None if none does
+    answer: str | None
+
+
+def load_cases(folder: Path = SET) -> list[Case]:
+    lines = (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    return [Case(**json.loads(line)) for line in lines if line.strip()]
+
+
+def verdict(case: Case, answered: bool, quoted: list[str]) -> str:
+    """right, wrong (quoted without the answer), missed (declined an answerable question) or
+    false_answer (answered a question the texts do not answer)."""
+    if case.answer is None:
+        return "false_answer" if answered else "right"
+    if not answered:
+        return "missed"
+    held = any(case.answer.lower() in text.lower() for text in quoted)
+    return "right" if held else "wrong"
+
+
+async def run(folder: Path = SET) -> dict[str, Any]:
+    cases = load_cases(folder)
+    details = []
+    with tempfile.TemporaryDirectory() as tmp:
+        async with await Engine.open(Path(tmp) / "natural.db") as engine:
+            for path in sorted(folder.glob("*.md")):
+                await engine.add_source(str(path), "natural")
+            for case in cases:
+                a = await engine.ask(case.question)
+                quoted = [q.text for q in a.quotes]
+                details.append(
+                    {
+                        "question": case.question,
+                        "expected": case.answer,
+                        "verdict": verdict(case, a.answered, quoted),
+                        "confidence": round(a.confidence, 3),
+                        "quoted": quoted,
+                    }
+                )
+    counts = {v: sum(d["verdict"] == v for d in details) for v in _VERDICTS}
+    answerable = [c for c in cases if c.answer is not None]
+    return {
+        "questions": len(cases),
+        "answerable": len(answerable),
+        "unanswerable": len(cases) - len(answerable),
+        "right_rate": round(counts["right"] / len(cases), 4),
+        **counts,
+        "details": details,
+    }
+
+
+_VERDICTS = ("right", "wrong", "missed", "false_answer")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--verbose", action="store_true", help="print every question's verdict")
+    args = parser.parse_args(argv)
+    report = asyncio.run(run())
+    if not args.verbose:
+        report.pop("details")
+    json.dump(report, sys.stdout, indent=1, ensure_ascii=False)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
