@@ -1,14 +1,64 @@
-"""One answer, two markups: Telegram HTML and terminal text (with or without colour)."""
+"""One answer, two markups: Telegram HTML and terminal text (with or without colour).
+
+What reaches Telegram never shows a path on the server: an article added from a file is
+cited by its file name. Only http(s) addresses become links, in either markup.
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import PureWindowsPath
+from urllib.parse import urlsplit
 
 from bot.engine import AddOutcome
 from index.models import Answer, Quote, Source
 
 NOT_FOUND = "I couldn't find that in the articles."
+QUOTE_CHARS = 700  # a longer quoted sentence is cut, with an ellipsis
+TITLE_CHARS = 200
+FIELD_CHARS = 100  # a source's name or date
+URL_CHARS = 2048
+
+_UNSAFE_URL_CHARS = re.compile(r"[\"'<>`\\]")
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` if it may become a link: http(s), with a host, and nothing that could break
+    out of an attribute or a terminal line (spaces, quotes, angle brackets, control
+    characters); else ``None``."""
+    if not url or len(url) > URL_CHARS or _UNSAFE_URL_CHARS.search(url):
+        return None
+    if any(unicodedata.category(c)[0] in "CZ" for c in url):  # controls, format, spaces
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def public_source(source: str | None) -> str | None:
+    """What a chat user may see of an article's source: a web address as it is, a file
+    path reduced to its file name (never the server's directories)."""
+    if not source:
+        return None
+    if safe_url(source):
+        return source
+    name = PureWindowsPath(source).name  # splits at both "/" and "\\"
+    return name or None
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
 
 
 def render_html(answer: Answer) -> str:
@@ -23,18 +73,26 @@ def render_html(answer: Answer) -> str:
 
 
 def source_html(source: Source) -> str:
-    title = html.escape(source.title)
-    if source.url:
-        title = f'<a href="{html.escape(source.url, quote=True)}">{title}</a>'
-    extra = " · ".join(html.escape(x) for x in (source.source, source.published) if x)
-    return f"[{source.n}] {title}" + (f" · {extra}" if extra and not source.url else "")
+    title = html.escape(clip(source.title, TITLE_CHARS))
+    url = safe_url(source.url)
+    if url:
+        title = f'<a href="{html.escape(url, quote=True)}">{title}</a>'
+    extra = _extras_html(source)
+    return f"[{source.n}] {title}" + (f" · {extra}" if extra and not url else "")
+
+
+def _extras_html(source: Source) -> str:
+    fields = (public_source(source.source), source.published)
+    return " · ".join(html.escape(clip(x, FIELD_CHARS)) for x in fields if x)
 
 
 def _quote_html(quote: Quote) -> str:
+    t = clip(quote.text, QUOTE_CHARS)
     if quote.highlight is None:
-        return html.escape(quote.text)
-    a, b = quote.highlight
-    t = quote.text
+        return html.escape(t)
+    a, b = (min(i, len(t)) for i in quote.highlight)
+    if a >= b:
+        return html.escape(t)
     return f"{html.escape(t[:a])}<b>{html.escape(t[a:b])}</b>{html.escape(t[b:])}"
 
 
@@ -61,18 +119,43 @@ def render_text(answer: Answer, color: bool = False) -> str:
 
 
 def source_text(source: Source) -> str:
-    extra = " · ".join(x for x in (source.url or source.source, source.published) if x)
+    """A source for the local terminal: its web address (only if http(s)) or its path."""
+    extra = " · ".join(x for x in (safe_url(source.url) or source.source, source.published) if x)
     return f"[{source.n}] {source.title}" + (f" · {extra}" if extra else "")
 
 
-def more_html(answer: Answer) -> str:
-    """The next best sentences of an answer (``answer.more``) as Telegram HTML."""
-    if not answer.more:
+def uncited_articles(answer: Answer) -> list[int]:
+    """The articles that quotes in ``answer.more`` come from but the answer's sources lack."""
+    known = {s.article_id for s in answer.sources}
+    return list(dict.fromkeys(q.article_id for q in answer.more if q.article_id not in known))
+
+
+def more_html(answer: Answer, others: Iterable[Source] = ()) -> str:
+    """The next best sentences of an answer (``answer.more``) as Telegram HTML.
+
+    Each quote is cited by the number of its article among the answer's sources, whatever
+    its ``citation`` says (a declined answer's quotes carry 0); ``others`` are the sources
+    of the articles the answer does not list (see :func:`uncited_articles`), numbered after
+    them. A quote whose article is in neither is left out: no quote goes without a source.
+    """
+    by_article = {s.article_id: s for s in answer.sources}
+    n = max((s.n for s in answer.sources), default=0)
+    for s in others:
+        if s.article_id not in by_article:
+            n += 1
+            by_article[s.article_id] = Source(
+                n, s.article_id, s.title, s.url, s.published, s.source
+            )
+    lines, cited = [], {}
+    for q in answer.more:
+        source = by_article.get(q.article_id)
+        if source is not None:
+            lines.append(f"{_quote_html(q)} [{source.n}]")
+            cited[source.n] = source
+    if not lines:
         return "<i>Nothing more on this in the articles.</i>"
-    cited = {q.citation for q in answer.more}
-    lines = [f"{_quote_html(q)} [{q.citation}]" for q in answer.more]
-    sources = [source_html(s) for s in answer.sources if s.n in cited]
-    return "\n\n".join(lines) + ("\n\n" + "\n".join(sources) if sources else "")
+    sources = [source_html(cited[n]) for n in sorted(cited)]
+    return "\n\n".join(lines) + "\n\n" + "\n".join(sources)
 
 
 def sources_html(answer: Answer) -> str:
@@ -87,15 +170,14 @@ def sources_html(answer: Answer) -> str:
 
 def _source_full_html(source: Source) -> str:
     line = source_html(source)
-    if source.url:
-        extra = " · ".join(html.escape(x) for x in (source.source, source.published) if x)
+    if safe_url(source.url):
+        extra = _extras_html(source)
         line += f" · {extra}" if extra else ""
     return line + f" <i>(#{source.article_id})</i>"
 
 
 def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return clip(" ".join(text.split()), limit)
 
 
 def outcome_line(outcome: AddOutcome, escape: Callable[[str], str] = str) -> str:

@@ -1,7 +1,8 @@
 """``qabot serve``: run the Telegram bot by long polling, or behind a webhook.
 
 The event loop is ours (not ``run_polling``'s), so that the engine is opened before the bot
-starts and closed after it stops, and SIGINT/SIGTERM stop both cleanly.
+starts and closed after it stops, and SIGINT/SIGTERM stop both cleanly. Secrets come from
+the environment or the config file only, and every log line is stripped of them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 from telegram.error import InvalidToken, TelegramError
 
 from bot.engine import Engine
-from bot.settings import Settings, SettingsError
+from bot.settings import Redact, Settings, SettingsError
 from bot.telegram import build_application
 
 log = logging.getLogger("qabot.serve")
@@ -28,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--webhook-url",
         metavar="URL",
-        help="receive updates by webhook at this public https URL (default: long polling)",
+        help="receive updates by webhook at this public https URL (default: long polling); "
+        "needs the secret in $TELEGRAM_WEBHOOK_SECRET or secret_token in --config",
     )
     parser.add_argument(
         "--listen",
@@ -36,11 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="where the webhook server listens (default: 127.0.0.1:8443)",
     )
-    parser.add_argument(
-        "--secret-token",
-        metavar="TOKEN",
-        help="webhook secret Telegram sends in X-Telegram-Bot-Api-Secret-Token",
-    )
+    # Refused: every local user would see the secret in `ps`. Hidden from --help.
+    parser.add_argument("--secret-token", help=argparse.SUPPRESS)
     parser.add_argument(
         "--bot-api-url",
         metavar="URL",
@@ -57,14 +56,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Read the settings, then serve until interrupted; 2 for a configuration error."""
+    if args.secret_token is not None:
+        print(
+            "error: --secret-token is not accepted (any local user could read it with ps): "
+            "set TELEGRAM_WEBHOOK_SECRET or secret_token in the --config file",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        settings = Settings.from_env(args.config).with_options(
-            admins=args.admins,
-            bot_api_url=args.bot_api_url,
-            webhook_url=args.webhook_url,
-            listen=args.listen,
-            secret_token=args.secret_token,
-            db=getattr(args, "db", None),
+        settings = (
+            Settings.from_env(args.config)
+            .with_options(
+                admins=args.admins,
+                bot_api_url=args.bot_api_url,
+                webhook_url=args.webhook_url,
+                listen=args.listen,
+                db=getattr(args, "db", None),
+            )
+            .checked()
         )
     except SettingsError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -72,6 +81,9 @@ def main(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    redact = Redact([settings.token, settings.secret_token])
+    for handler in logging.getLogger().handlers:  # our loggers too, and any other
+        handler.addFilter(redact)
     if args.verbose:
         logging.getLogger("bot").setLevel(logging.DEBUG)
     for noisy in ("httpx", "httpcore", "apscheduler"):

@@ -1,18 +1,21 @@
 """The Telegram bot's settings: environment variables over an optional TOML file.
 
 Environment: ``TELEGRAM_BOT_TOKEN`` (required), ``QABOT_ADMINS`` (comma-separated user ids),
-``QABOT_DB``, ``TELEGRAM_BOT_API_URL`` and ``QABOT_QUESTIONS_PER_MINUTE``. The TOML file takes
-the same settings in lower case without prefix (``token``, ``admins``, ``db``,
-``bot_api_url``, ``questions_per_minute``, ``webhook_url``, ``listen``, ``secret_token``),
-optionally inside a ``[telegram]`` table. The token is never part of a repr or a message.
+``QABOT_DB``, ``TELEGRAM_BOT_API_URL``, ``QABOT_QUESTIONS_PER_MINUTE`` and
+``TELEGRAM_WEBHOOK_SECRET``. The TOML file takes the same settings in lower case without
+prefix (``token``, ``admins``, ``db``, ``bot_api_url``, ``questions_per_minute``,
+``webhook_url``, ``listen``, ``secret_token``), optionally inside a ``[telegram]`` table.
+Secrets (the token, the webhook secret) come only from these two, never from the command
+line where ``ps`` shows them, and are never part of a repr or a message.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from corpus.errors import QabotError
 
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+LIBRARY_LOGGERS = ("telegram", "httpx", "httpcore")  # they log URLs, and so the token
 
 
 class SettingsError(QabotError):
@@ -52,18 +56,16 @@ class Settings:
         db = env.get("QABOT_DB") or conf.get("db")
         api = env.get("TELEGRAM_BOT_API_URL") or conf.get("bot_api_url")
         rate = env.get("QABOT_QUESTIONS_PER_MINUTE") or conf.get("questions_per_minute")
+        secret = env.get("TELEGRAM_WEBHOOK_SECRET") or conf.get("secret_token")
         settings = cls(
             token=check_token(token),
             admins=parse_admins(admins),
             db=Path(str(db)).expanduser() if db else None,
             bot_api_url=check_url(str(api), "bot API URL") if api else None,
             questions_per_minute=_positive_int(rate, "questions_per_minute", 12),
+            secret_token=check_secret(secret) if secret else None,
         )
-        return settings.with_options(
-            webhook_url=conf.get("webhook_url"),
-            listen=conf.get("listen"),
-            secret_token=conf.get("secret_token"),
-        )
+        return settings.with_options(webhook_url=conf.get("webhook_url"), listen=conf.get("listen"))
 
     def with_options(
         self,
@@ -72,7 +74,6 @@ class Settings:
         bot_api_url: str | None = None,
         webhook_url: str | None = None,
         listen: str | None = None,
-        secret_token: str | None = None,
         db: Path | None = None,
     ) -> Settings:
         """Apply command-line options; ``None`` keeps the current value."""
@@ -85,15 +86,18 @@ class Settings:
             changes["webhook_url"] = check_url(webhook_url, "webhook URL")
         if listen is not None:
             changes["listen"] = parse_listen(listen)
-        if secret_token is not None:
-            if not SECRET_RE.match(secret_token):
-                raise SettingsError(
-                    "the webhook secret token must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
-                )
-            changes["secret_token"] = secret_token
         if db is not None:
             changes["db"] = db
         return replace(self, **changes) if changes else self
+
+    def checked(self) -> Settings:
+        """These settings if the bot can serve with them: a webhook needs its secret."""
+        if self.webhook_url and not self.secret_token:
+            raise SettingsError(
+                "a webhook needs a secret: set TELEGRAM_WEBHOOK_SECRET (e.g. to the output of "
+                "`openssl rand -hex 32`) or secret_token in the config file"
+            )
+        return self
 
 
 def check_token(token: object) -> str:
@@ -107,6 +111,15 @@ def check_token(token: object) -> str:
             "A-Z, a-z, 0-9, _ and -> as given by @BotFather"
         )
     return token.strip()
+
+
+def check_secret(secret: object) -> str:
+    if not isinstance(secret, str) or not SECRET_RE.match(secret):
+        raise SettingsError(
+            "the webhook secret (TELEGRAM_WEBHOOK_SECRET or secret_token) must be 1-256 "
+            "characters of A-Z, a-z, 0-9, _ and -"
+        )
+    return secret
 
 
 def parse_admins(value: object) -> frozenset[int]:
@@ -170,3 +183,41 @@ def _read_toml(path: Path) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise SettingsError(f"[telegram] in {path} must be a table")
     return table
+
+
+class Redact(logging.Filter):
+    """Replace secrets in log records (message, arguments and traceback) by ``[redacted]``.
+
+    Put on handlers, it covers every logger, the libraries' included."""
+
+    def __init__(self, secrets: Iterable[str | None]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def _clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(s in message for s in self.secrets):
+            record.msg, record.args = self._clean(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self._clean(record.stack_info)
+        return True
+
+
+def redact_library_logs(secrets: Iterable[str | None]) -> None:
+    """Put a :class:`Redact` on every logger of python-telegram-bot and httpx (replacing the
+    one put before), so their records lose the secrets before any handler sees them."""
+    redact = Redact(secrets)
+    for name, logger in list(logging.Logger.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and name.split(".")[0] in LIBRARY_LOGGERS:
+            for old in [f for f in logger.filters if isinstance(f, Redact)]:
+                logger.removeFilter(old)
+            logger.addFilter(redact)

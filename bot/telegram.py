@@ -32,11 +32,11 @@ from telegram.ext import (
 
 from bot import telegram_admin
 from bot.engine import Engine
-from bot.render import more_html, render_html, sources_html
-from bot.settings import Settings
-from bot.telegram_state import App, BotState, QuestionLimiter, send_html, state
+from bot.render import more_html, render_html, sources_html, uncited_articles
+from bot.settings import Settings, redact_library_logs
+from bot.telegram_state import App, BotState, QuestionLimiter, reply_html, send_html, state
 from bot.telegram_text import command_rest, escape
-from index.models import Answer
+from index.models import Answer, Source
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,9 @@ COMMANDS = [
 
 def build_application(settings: Settings, engine: Engine) -> App:
     """The bot, wired: rate limiter, concurrent updates, handlers, error handler."""
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request log shows the token
+    for name in ("httpx", "httpcore"):  # their request logs show URLs, and so the token
+        logging.getLogger(name).setLevel(logging.WARNING)
+    redact_library_logs([settings.token, settings.secret_token])  # at any level
     builder = (
         ApplicationBuilder()
         .token(settings.token)
@@ -119,7 +121,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     user = update.effective_user
     if st.is_admin(user.id if user else None):
         lines += ["", "<b>Admin</b>", *telegram_admin.HELP]
-    await _reply(update, context, "\n".join(lines))
+    await reply_html(update, context, "\n".join(lines))
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -131,7 +133,7 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not question and message.reply_to_message is not None:
         question = message.reply_to_message.text or message.reply_to_message.caption or ""
     if not question.strip():
-        await _reply(update, context, "Ask me something: <code>/ask your question</code>")
+        await reply_html(update, context, "Ask me something: <code>/ask your question</code>")
         return
     await answer_question(update, context, question)
 
@@ -175,7 +177,7 @@ async def answer_question(
         return
     wait = st.limiter.check(user.id if user else chat.id)
     if wait:
-        await _reply(
+        await reply_html(
             update,
             context,
             f"You're asking faster than I can read. Please wait {int(wait) + 1} seconds "
@@ -224,9 +226,9 @@ async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     chat = update.effective_chat
     answer = state(context).last_answer(chat.id) if chat else None
     if answer is None:
-        await _reply(update, context, "I haven't answered anything in this chat yet.")
+        await reply_html(update, context, "I haven't answered anything in this chat yet.")
         return
-    await _reply(update, context, sources_html(answer))
+    await reply_html(update, context, sources_html(answer))
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -240,8 +242,24 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer("That answer is too old. Please ask again.")
         return
     await query.answer()
-    text = more_html(answer) if kind == "more" else sources_html(answer)
+    if kind == "more":
+        text = more_html(answer, await _other_sources(state(context).engine, answer))
+    else:
+        text = sources_html(answer)
     await _reply_to_query(query, context, text)
+
+
+async def _other_sources(engine: Engine, answer: Answer) -> list[Source]:
+    """Sources for the articles quoted in "More" that the answer does not cite (numbered
+    by :func:`more_html`); a removed article has none."""
+    sources = []
+    for article_id in uncited_articles(answer):
+        article = await engine.get(article_id)
+        if article is not None:
+            sources.append(
+                Source(0, article.id, article.title, article.url, article.published, article.source)
+            )
+    return sources
 
 
 async def _reply_to_query(
@@ -255,16 +273,13 @@ async def _reply_to_query(
 
 async def on_unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Point to /help for a command the bot does not have."""
-    await _reply(update, context, "I don't know that command. Send /help to see what I can do.")
+    await reply_html(update, context, "I don't know that command. Send /help to see what I can do.")
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer stickers, photos and the like in a private chat politely."""
-    message = update.effective_message
-    if message is not None and message.document is not None:
-        await _reply(update, context, "Only the bot's admins can add articles.")
-        return
-    await _reply(update, context, "I can only read text. Send me your question as a message.")
+    """Answer stickers, photos and the like in a private chat politely (documents go to
+    :func:`bot.telegram_admin.document_message`, registered before this handler)."""
+    await reply_html(update, context, "I can only read text. Send me your question as a message.")
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -278,9 +293,3 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
         except TelegramError as e:
             log.warning("could not tell the user about the error: %s", e)
-
-
-async def _reply(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    chat, message = update.effective_chat, update.effective_message
-    if chat is not None:
-        await send_html(context.bot, chat.id, text, message.message_id if message else None)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from functools import partial
 
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -23,7 +24,7 @@ from telegram.ext import (
 
 from bot import render
 from bot.engine import AddOutcome, tally
-from bot.telegram_state import App, BotState, edit_html, send_html, state
+from bot.telegram_state import App, BotState, edit_html, reply_html, send_html, state
 from bot.telegram_text import command_rest, escape
 from corpus.errors import QabotError
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 PAGE = 10
 SHOW_OUTCOMES = 15
 URL_RE = re.compile(r"^https?://\S+$")
+FIELD_CHARS = 300
 REFUSAL = "Sorry, only the bot's admins can do that. You can still ask me anything!"
 HELP = [
     "/add text, a URL or a file (or reply /add to a message) adds an article",
@@ -62,7 +64,7 @@ async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYP
     user = update.effective_user
     if state(context).is_admin(user.id if user else None):
         return False
-    await _say(update, context, REFUSAL)
+    await reply_html(update, context, REFUSAL)
     return True
 
 
@@ -74,20 +76,21 @@ async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     rest = command_rest(message.text or "")
     reply = message.reply_to_message
     if rest and all(URL_RE.match(word) for word in rest.split()):
+        engine = state(context).engine
         for url in rest.split():
-            work = state(context).engine.add_source(url, _added_by(update))
+            work = partial(engine.add_source, url, _added_by(update))
             await _add_in_background(update, context, url, work)
     elif rest:
         outcome = await state(context).engine.add_text(rest, _added_by(update))
-        await _say(update, context, outcome_line(outcome))
+        await reply_html(update, context, outcome_line(outcome))
     elif reply is not None and reply.document is not None:
         await _add_document(update, context, reply.document)
     elif reply is not None and (reply.text or reply.caption):
         text = reply.text or reply.caption or ""
         outcome = await state(context).engine.add_text(text, _added_by(update))
-        await _say(update, context, outcome_line(outcome))
+        await reply_html(update, context, outcome_line(outcome))
     else:
-        await _say(
+        await reply_html(
             update,
             context,
             "Send <code>/add</code> followed by the text (its first line is the title) or a "
@@ -111,10 +114,10 @@ async def _add_document(
     name = document.file_name or "upload.txt"
     limit = state(context).settings.max_upload_bytes
     if document.file_size and document.file_size > limit:
-        await _say(
+        await reply_html(
             update,
             context,
-            f"{escape(name)} is {document.file_size // 1_000_000} MB; the limit is "
+            f"{_field(name)} is {document.file_size // 1_000_000} MB; the limit is "
             f"{limit // 1_000_000} MB. Split it and send the parts.",
         )
         return
@@ -124,33 +127,45 @@ async def _add_document(
         data = bytes(await tg_file.download_as_bytearray())
         return await state(context).engine.add_bytes(name, data, _added_by(update))
 
-    await _add_in_background(update, context, name, work())
+    await _add_in_background(update, context, name, work)
 
 
 async def _add_in_background(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
     name: str,
-    work: Awaitable[list[AddOutcome]],
+    work: Callable[[], Awaitable[list[AddOutcome]]],
 ) -> None:
-    """Say that the add has started, run it without blocking, report when done."""
-    await _say(update, context, f"Adding {escape(name)}… I'll tell you when it's done.")
+    """Say that the add has started, run it without blocking, report when done: whatever
+    goes wrong, the admin hears of it (an unexpected error as "internal error", logged)."""
+    await reply_html(update, context, f"Adding {_field(name)}… I'll tell you when it's done.")
     st = state(context)
 
     async def run() -> None:
         try:
-            outcomes = await work
-        except (TelegramError, QabotError, OSError) as e:
+            outcomes = await work()
+        except (TelegramError, QabotError) as e:
             log.warning("could not add %s: %s", name, e)
-            await _say(update, context, f"Couldn't add {escape(name)}: {escape(str(e))}")
+            await reply_html(update, context, f"Couldn't add {_field(name)}: {_field(str(e))}")
             return
-        await _say(update, context, outcomes_text(outcomes))
+        except Exception:
+            log.exception("could not add %s", name)
+            await reply_html(
+                update, context, f"Couldn't add {_field(name)}: internal error (logged)"
+            )
+            return
+        await reply_html(update, context, outcomes_text(outcomes))
 
     st.run_in_background(run())
 
 
+def _field(text: str) -> str:
+    """A name, title or error for a message: cut if very long, escaped."""
+    return escape(render.clip(text, FIELD_CHARS))
+
+
 def outcome_line(outcome: AddOutcome) -> str:
-    return render.outcome_line(outcome, escape)
+    return render.outcome_line(outcome, _field)
 
 
 def outcomes_text(outcomes: list[AddOutcome]) -> str:
@@ -173,13 +188,13 @@ async def remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     arg = command_rest(message.text or "").lstrip("#")
     if not arg.isdigit():
-        await _say(update, context, "Which one? <code>/remove ID</code> (see /list).")
+        await reply_html(update, context, "Which one? <code>/remove ID</code> (see /list).")
         return
     article = await state(context).engine.remove(int(arg))
     if article is None:
-        await _say(update, context, f"There is no article #{int(arg)}.")
+        await reply_html(update, context, f"There is no article #{int(arg)}.")
     else:
-        await _say(update, context, f"Removed #{article.id}: {escape(article.title)}")
+        await reply_html(update, context, f"Removed #{article.id}: {_field(article.title)}")
 
 
 async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -215,8 +230,9 @@ async def _page(st: BotState, offset: int) -> tuple[str, InlineKeyboardMarkup | 
     rows = await st.engine.list_articles(PAGE, offset)
     lines = [f"<b>Articles</b> {offset + 1}–{offset + len(rows)} of {total}, newest first:"]
     for a in rows:
-        date = f" · {escape(a.published)}" if a.published else ""
-        lines.append(f"#{a.id} {escape(a.title)}{date} ({a.passages} passages)")
+        date = f" · {_field(a.published)}" if a.published else ""
+        title = escape(render.clip(a.title, render.TITLE_CHARS))
+        lines.append(f"#{a.id} {title}{date} ({a.passages} passages)")
     buttons = []
     if offset > 0:
         buttons.append(InlineKeyboardButton("‹ Newer", callback_data=f"list:{offset - PAGE}"))
@@ -230,7 +246,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if await _refuse_unless_admin(update, context):
         return
     s = await state(context).engine.stats()
-    await _say(
+    await reply_html(
         update,
         context,
         f"<b>{s.articles}</b> articles, {s.passages} passages, {s.sentences} sentences; "
@@ -241,9 +257,3 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 def _added_by(update: Update) -> str:
     user = update.effective_user
     return f"telegram:{user.id}" if user else "telegram"
-
-
-async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
-    chat, message = update.effective_chat, update.effective_message
-    if chat is not None:
-        await send_html(context.bot, chat.id, text, message.message_id if message else None)

@@ -18,6 +18,7 @@ from telegram import (
     LinkPreviewOptions,
     Message,
     ReplyParameters,
+    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
@@ -25,7 +26,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.engine import Engine
 from bot.settings import Settings
-from bot.telegram_text import split_html
+from bot.telegram_text import message_parts, split_html
 from index.models import Answer
 
 log = logging.getLogger(__name__)
@@ -141,8 +142,9 @@ async def send_html(
     reply_to: int | None = None,
     markup: InlineKeyboardMarkup | None = None,
 ) -> Message:
-    """Send HTML in as many messages as it takes; the buttons go with the last one."""
-    parts = split_html(text)
+    """Send HTML in as many messages as it takes, up to ``MAX_PARTS`` (the rest is cut);
+    the buttons go with the last one."""
+    parts = message_parts(text)
     sent: Message | None = None
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
@@ -167,6 +169,13 @@ async def send_html(
         sent = await retrying(call)
     assert sent is not None
     return sent
+
+
+async def reply_html(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+    """Answer the update's message with HTML, in its chat."""
+    chat, message = update.effective_chat, update.effective_message
+    if chat is not None:
+        await send_html(context.bot, chat.id, text, message.message_id if message else None)
 
 
 async def edit_html(

@@ -4,7 +4,8 @@ Telegram limits a message to 4,096 characters *after entity parsing*: tags cost 
 ``&amp;`` costs one, and characters are counted in UTF-16 code units (an emoji outside the
 Basic Multilingual Plane costs two). :func:`split_html` cuts a long message at a blank line,
 else a line break, else a space, else anywhere outside a character reference, and closes
-the tags open at the cut and reopens them in the next part.
+the tags open at the cut and reopens them in the next part. :func:`message_parts` also
+bounds a reply to :data:`MAX_PARTS` messages, ending a cut reply with an ellipsis.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 MAX_MESSAGE = 4096
-MAX_CAPTION = 1024
+MAX_PARTS = 3  # the most messages one reply may take
 
 _TAG_RE = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>")
 _TOKEN_RE = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|\n|[^\S\n]+|[^\s<&]+|&")
@@ -38,19 +39,6 @@ def visible_len(message: str) -> int:
 def escape(text: str) -> str:
     """Escape a dynamic string for HTML parse mode (``<``, ``>``, ``&`` and quotes)."""
     return html.escape(text, quote=True)
-
-
-def truncate_text(text: str, limit: int) -> str:
-    """Plain text cut to ``limit`` UTF-16 units, with an ellipsis when cut."""
-    if utf16_len(text) <= limit:
-        return text
-    out, used = [], 0
-    for c in text:
-        used += utf16_len(c)
-        if used > limit - 1:
-            break
-        out.append(c)
-    return "".join(out).rstrip() + "…"
 
 
 @dataclass(slots=True)
@@ -125,6 +113,17 @@ def split_html(message: str, limit: int = MAX_MESSAGE) -> list[str]:
         while start < len(tokens) and tokens[start].kind in ("nl", "space"):
             start += 1
     return parts
+
+
+def message_parts(message: str, limit: int = MAX_MESSAGE, most: int = MAX_PARTS) -> list[str]:
+    """The messages to send for an HTML reply: at most ``most``, each within ``limit``.
+
+    What does not fit is left out, and the last message then ends with an ellipsis."""
+    parts = split_html(message, limit)
+    if len(parts) <= most:
+        return parts
+    last = split_html(parts[most - 1], limit - 2)[0]
+    return [*parts[: most - 1], last + "\n…"]
 
 
 def _cut(tokens: list[_Token], start: int, limit: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from bot.engine import Engine
 from bot.settings import Settings
 from bot.telegram import build_application
 from bot.telegram_state import App
-from index.models import Answer
+from index.models import Answer, Quote, Source
 
 pytestmark = pytest.mark.e2e
 
@@ -359,3 +360,126 @@ async def test_200_questions_from_50_chats_in_a_burst_are_all_answered(
     assert len(answers) == 200
     assert len({c.chat_id for c in answers}) == 50
     assert all("something went wrong" not in c.plain for c in answers)
+
+
+async def test_an_article_added_from_a_server_file_is_cited_by_its_file_name(
+    api: FakeBotApi, bot: App, engine: Engine, tmp_path: Path
+) -> None:
+    drafts = tmp_path / "home" / "admin" / "drafts"
+    drafts.mkdir(parents=True)
+    (drafts / "lemurs.txt").write_text(
+        "Lemurs\n\nRing-tailed lemurs live only on the island of Madagascar. They sunbathe "
+        "in the morning with their arms spread wide."
+    )
+    assert [o.status for o in await engine.add_source(str(drafts), "shell")] == ["added"]
+    reply = await ask(api, 120, "Where do ring-tailed lemurs live?")
+    sources = await ask(api, 120, "/sources")
+    for sent in (reply, sources):
+        assert "lemurs.txt" in sent.plain
+        assert str(tmp_path) not in sent.text
+        assert "/admin/" not in sent.text
+
+
+async def test_a_javascript_url_never_becomes_a_link(
+    api: FakeBotApi, bot: App, engine: Engine
+) -> None:
+    record = {
+        "title": "Giraffes",
+        "url": "javascript:alert(document.cookie)",
+        "text": "Giraffes sleep for less than two hours a day, often standing up.",
+    }
+    await engine.add_bytes("giraffes.jsonl", json.dumps(record).encode(), "test")
+    reply = await ask(api, 121, "How long do giraffes sleep?")
+    sources = await ask(api, 121, "/sources")
+    for sent in (reply, sources):
+        assert "Giraffes" in sent.plain
+        assert "javascript" not in sent.text
+        assert "<a " not in sent.text
+
+
+async def test_more_on_a_declined_answer_shows_each_quotes_article(
+    api: FakeBotApi, bot: App, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    otters, volcanoes = 1, 3  # the ids of ARTICLES[0] and ARTICLES[2]
+    declined = Answer(
+        "What do otters eat?",
+        False,
+        0.2,
+        None,
+        (),
+        (Source(1, otters, "Sea otters", "https://example.org/otters", None),),
+        more=(
+            Quote("Sea otters use rocks as tools.", 0, otters, 1, 0, 0.4),
+            Quote("Volcanoes erupt when magma rises.", 0, volcanoes, 3, 0, 0.3),
+        ),
+    )
+
+    async def decline(question: str) -> Answer:
+        return declined
+
+    monkeypatch.setattr(engine, "ask", decline)
+    reply = await ask(api, 122, declined.question)
+    assert reply.plain.startswith("I couldn't find that")
+    message = {**reply.result, "chat": {"id": 122, "type": "private"}}
+    api.callback(message, buttons(reply)["More"], 122)
+    more = await api.wait_for(
+        lambda calls: [c for c in api.sent(chat_id=122) if "magma" in c.plain]
+    )
+    assert "[0]" not in more[0].plain
+    assert "Sea otters use rocks as tools. [1]" in more[0].plain
+    assert "Volcanoes erupt when magma rises. [2]" in more[0].plain
+    assert more[0].plain.splitlines()[-2:] == ["[1] Sea otters", "[2] Volcanoes"]
+
+
+async def test_an_unexpected_error_in_a_background_add_is_reported_to_the_admin(
+    api: FakeBotApi,
+    bot: App,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(name: str, data: bytes, added_by: str) -> None:
+        raise RuntimeError("the disk is on fire")
+
+    monkeypatch.setattr(engine, "add_bytes", broken)
+    api.message(ADMIN, document=api.add_file("notes.txt", b"Notes\n\nSome notes."))
+    failed = await api.wait_for(
+        lambda calls: [c for c in api.sent(chat_id=ADMIN) if "Couldn't add" in c.plain]
+    )
+    assert failed[0].plain == "Couldn't add notes.txt: internal error (logged)"
+    assert "disk is on fire" not in failed[0].plain
+    logged = [r for r in caplog.records if r.exc_info and "notes.txt" in r.getMessage()]
+    assert logged and logged[0].exc_info is not None
+    assert isinstance(logged[0].exc_info[1], RuntimeError)
+
+
+async def test_the_token_is_not_in_the_logs_of_a_conversation(
+    api: FakeBotApi, start_bot: StartBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await start_bot()
+    assert "rocks as tools" in (await ask(api, 123, OTTER_Q)).plain
+    assert caplog.records
+    assert TOKEN not in caplog.text
+
+
+async def test_an_answer_with_huge_quotes_takes_at_most_three_messages(
+    api: FakeBotApi, bot: App, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = Source(1, 1, "Sea otters", "https://example.org/otters", None)
+    quotes = tuple(Quote(f"Otter fact {i}: " + "fur " * 5000, 1, 1, 1, i, 1.0) for i in range(40))
+    huge = Answer(OTTER_Q, True, 1.0, None, quotes, (source,))
+
+    async def answer(question: str) -> Answer:
+        return huge
+
+    monkeypatch.setattr(engine, "ask", answer)
+    api.message(124, OTTER_Q)
+    await api.wait_for(
+        lambda calls: [c for c in api.sent(chat_id=124) if c.params.get("reply_markup")]
+    )
+    parts = api.sent(chat_id=124)
+    assert len(parts) == 3
+    assert "Otter fact 0: fur fur" in parts[0].plain
+    assert parts[-1].plain.endswith("…")
+    assert not api.sent("sendMessage!failed")

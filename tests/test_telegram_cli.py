@@ -43,9 +43,11 @@ async def api() -> AsyncIterator[FakeBotApi]:
         yield api
 
 
-async def serve(db: Path, *args: str, token: str | None = TOKEN) -> asyncio.subprocess.Process:
+async def serve(
+    db: Path, *args: str, token: str | None = TOKEN, **more_env: str
+) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "QABOT_"))}
-    env |= {"QABOT_DB": str(db), "QABOT_ADMINS": "42", "PYTHONUNBUFFERED": "1"}
+    env |= {"QABOT_DB": str(db), "QABOT_ADMINS": "42", "PYTHONUNBUFFERED": "1", **more_env}
     if token is not None:
         env["TELEGRAM_BOT_TOKEN"] = token
     return await asyncio.create_subprocess_exec(
@@ -108,8 +110,8 @@ async def test_serve_by_webhook(api: FakeBotApi, db: Path) -> None:
         port = s.getsockname()[1]
     hook = f"http://127.0.0.1:{port}/hook"
     proc = await serve(
-        db, "--bot-api-url", api.url, "--webhook-url", hook,
-        "--listen", f"127.0.0.1:{port}", "--secret-token", "s3cret",
+        db, "--bot-api-url", api.url, "--webhook-url", hook, "--listen", f"127.0.0.1:{port}",
+        TELEGRAM_WEBHOOK_SECRET="s3cret",
     )  # fmt: skip
     try:
         await asyncio.wait_for(logged(proc, "answering by webhook"), STARTUP)
@@ -136,6 +138,38 @@ async def test_serve_by_webhook(api: FakeBotApi, db: Path) -> None:
     finally:
         code, err = await finish(proc, signal.SIGTERM)
     assert code == 0, err
+
+
+async def test_verbose_logs_never_show_the_token(api: FakeBotApi, db: Path) -> None:
+    proc = await serve(db, "--bot-api-url", api.url, "--verbose")
+    try:
+        reply = await answered(api, 203)
+    except BaseException:
+        proc.kill()
+        raise
+    assert "rocks as tools" in reply.plain
+    code, err = await finish(proc, signal.SIGTERM)
+    assert code == 0, err
+    assert "question in chat 203" in err  # verbose indeed
+    assert TOKEN not in err
+
+
+async def test_a_webhook_without_a_secret_is_refused(api: FakeBotApi, db: Path) -> None:
+    hook = "https://bot.example.org/hook"
+    code, err = await finish(await serve(db, "--bot-api-url", api.url, "--webhook-url", hook))
+    assert code == 2
+    assert err.startswith("error: a webhook needs a secret: set TELEGRAM_WEBHOOK_SECRET")
+    assert api.webhook is None
+
+
+async def test_a_secret_on_the_command_line_is_refused(api: FakeBotApi, db: Path) -> None:
+    code, err = await finish(
+        await serve(db, "--bot-api-url", api.url, "--secret-token", "s3cret"),
+    )
+    assert code == 2
+    assert "--secret-token is not accepted" in err
+    assert "TELEGRAM_WEBHOOK_SECRET" in err
+    assert not api.calls
 
 
 @pytest.mark.parametrize("token", [None, "", "12345", "abc:" + "x" * 40, "123:short"])

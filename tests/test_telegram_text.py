@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from pathlib import Path
 
 import pytest
 from botapi import parse_html
 
-from bot.render import more_html, render_html, sources_html
-from bot.settings import Settings, SettingsError
+from bot.render import (
+    QUOTE_CHARS,
+    more_html,
+    public_source,
+    render_html,
+    render_text,
+    safe_url,
+    source_text,
+    sources_html,
+)
+from bot.settings import Redact, Settings, SettingsError
 from bot.telegram_state import QuestionLimiter
 from bot.telegram_text import (
+    MAX_PARTS,
     command_rest,
     escape,
+    message_parts,
     plain_text,
     split_html,
-    truncate_text,
     utf16_len,
     visible_len,
 )
@@ -84,12 +96,6 @@ def test_split_a_long_word() -> None:
     parts = split_html("<i>" + "x" * 9000 + "</i>")
     check_parts(parts, 4096)
     assert [visible_len(p) for p in parts] == [4096, 4096, 808]
-
-
-def test_truncate_text() -> None:
-    assert truncate_text("short", 10) == "short"
-    assert truncate_text("a" * 20, 10) == "a" * 9 + "…"
-    assert utf16_len(truncate_text("😀" * 20, 10)) <= 10
 
 
 @pytest.mark.parametrize(
@@ -175,8 +181,177 @@ def test_settings_bad_options(tmp_path: Path) -> None:
     settings = Settings.from_env(env={"TELEGRAM_BOT_TOKEN": TOKEN})
     with pytest.raises(SettingsError, match="HOST:PORT"):
         settings.with_options(listen="8443")
-    with pytest.raises(SettingsError, match="secret token"):
-        settings.with_options(secret_token="has spaces")
     (tmp_path / "bad.toml").write_text("token = ")
     with pytest.raises(SettingsError, match="not valid TOML"):
         Settings.from_env(tmp_path / "bad.toml", env={})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/a?b=1&c=2#d",
+        "http://127.0.0.1:8080/x",
+        "HTTPS://Example.org",
+        "https://user@example.org/ü",
+    ],
+)
+def test_an_http_url_with_a_host_may_be_a_link(url: str) -> None:
+    assert safe_url(url) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        "",
+        "javascript:alert(1)",
+        "JavaScript://example.org/%0aalert(1)",
+        "data:text/html,<b>x</b>",
+        "file:///etc/passwd",
+        "ftp://example.org/x",
+        "https://",
+        "https:///path",
+        "//example.org/x",
+        "https://example.org/a b",
+        'https://example.org/"onmouseover="x',
+        "https://example.org/'x",
+        "https://example.org/<b>",
+        "https://example.org/\x00",
+        "https://example.org/\n",
+        "https://example.org/\u202egnp.exe",
+        "https://[::1/x",
+        "https://example.org:port/",
+        "https://example.org/" + "a" * 3000,
+    ],
+)
+def test_anything_else_is_not_a_link(url: str | None) -> None:
+    assert safe_url(url) is None
+
+
+def test_a_file_path_is_shown_to_chat_users_as_its_file_name() -> None:
+    assert public_source("/home/admin/drafts/x.txt") == "x.txt"
+    assert public_source("C:\\Users\\admin\\x.md") == "x.md"
+    assert public_source("https://example.org/a/b.html") == "https://example.org/a/b.html"
+    assert public_source("Example News") == "Example News"
+    assert public_source("/") is None
+    assert public_source(None) is None
+
+
+def source(n: int = 1, article_id: int = 1, **kw: str | None) -> Source:
+    fields: dict[str, str | None] = {"title": "T", "url": None, "published": None, "source": None}
+    fields.update(kw)
+    return Source(n, article_id, **fields)  # type: ignore[arg-type]
+
+
+def answered(*sources: Source, quotes: tuple[Quote, ...] = ()) -> Answer:
+    quotes = quotes or (Quote("A sentence.", 1, sources[0].article_id, 1, 0, 1.0),)
+    return Answer("Q?", True, 1.0, None, quotes, sources)
+
+
+def test_telegram_replies_never_show_a_server_path() -> None:
+    path = "/home/admin/drafts/x.txt"
+    ans = answered(source(source=path), source(2, 2, url="https://e.org/y", source=path))
+    for html_text in (render_html(ans), sources_html(ans), more_html(ans)):
+        assert "/home/admin" not in html_text
+    assert "[1] T · x.txt" in parse_html(render_html(ans))
+    assert "x.txt" in parse_html(sources_html(ans)).splitlines()[2]
+
+
+def test_the_terminal_keeps_the_full_path() -> None:
+    assert source_text(source(source="/home/admin/drafts/x.txt")) == (
+        "[1] T · /home/admin/drafts/x.txt"
+    )
+
+
+def test_a_javascript_url_is_never_a_link() -> None:
+    ans = answered(source(url="javascript:alert(1)", source="x.md"))
+    for html_text in (render_html(ans), sources_html(ans)):
+        assert "href" not in html_text
+        assert "javascript" not in html_text
+    assert "[1] T · x.md" in parse_html(render_html(ans))
+    assert source_text(ans.sources[0]) == "[1] T · x.md"
+    assert "javascript" not in render_text(ans)
+
+
+def test_more_on_a_declined_answer_cites_its_quotes_by_the_answers_sources() -> None:
+    sources = (source(1, 10, title="Otters"), source(2, 20, title="Seals"))
+    more = (
+        Quote("Seals bark.", 0, 20, 5, 0, 0.5),
+        Quote("Otters float.", 0, 10, 6, 0, 0.4),
+        Quote("Whales sing.", 0, 30, 7, 0, 0.3),
+        Quote("Gone.", 0, 40, 8, 0, 0.2),
+    )
+    declined = Answer("Q?", False, 0.1, None, (), sources, more=more)
+    text = parse_html(more_html(declined, [source(0, 30, title="Whales")]))
+    assert "[0]" not in text
+    assert text.split("\n\n")[:3] == ["Seals bark. [2]", "Otters float. [1]", "Whales sing. [3]"]
+    assert text.splitlines()[-3:] == ["[1] Otters", "[2] Seals", "[3] Whales"]
+    assert "Gone." not in text  # its article is unknown (removed): no quote without a source
+
+
+def test_more_with_no_quote_left_says_so() -> None:
+    declined = Answer("Q?", False, 0.1, None, (), (), more=(Quote("Gone.", 0, 40, 8, 0, 0.2),))
+    assert "Nothing more" in more_html(declined)
+
+
+def test_an_over_long_quote_is_cut_with_an_ellipsis() -> None:
+    long = Quote("word " * 1000, 1, 1, 1, 0, 1.0, highlight=(4000, 4005))
+    text = parse_html(render_html(answered(source(), quotes=(long,))))
+    first = text.splitlines()[0]
+    assert first.endswith("… [1]")
+    assert len(first) <= QUOTE_CHARS + len(" [1]")
+
+
+def test_a_reply_takes_at_most_max_parts_messages_ending_in_an_ellipsis() -> None:
+    parts = message_parts("<b>" + "x &amp; y " * 10_000 + "</b>")
+    assert len(parts) == MAX_PARTS
+    for part in parts:
+        assert utf16_len(parse_html(part)) <= 4096
+    assert parse_html(parts[-1]).endswith("\n…")
+    assert message_parts("short") == ["short"]
+
+
+def test_the_webhook_secret_comes_from_the_environment_or_the_config_file(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "qabot.toml"
+    config.write_text(f'token = "{TOKEN}"\nsecret_token = "from-file"\n')
+    assert Settings.from_env(config, env={}).secret_token == "from-file"
+    env = {"TELEGRAM_WEBHOOK_SECRET": "from-env"}
+    settings = Settings.from_env(config, env=env)
+    assert settings.secret_token == "from-env"
+    assert "from-env" not in repr(settings)
+    with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_SECRET"):
+        Settings.from_env(config, env={"TELEGRAM_WEBHOOK_SECRET": "has spaces"})
+
+
+def test_a_webhook_without_a_secret_is_refused() -> None:
+    settings = Settings(token=TOKEN).with_options(webhook_url="https://b.example/h")
+    with pytest.raises(SettingsError, match="a webhook needs a secret"):
+        settings.checked()
+    assert (
+        Settings(token=TOKEN, secret_token="s")
+        .with_options(webhook_url="https://b.example/h")
+        .checked()
+    )
+
+
+def test_logs_are_stripped_of_the_token_and_the_secret() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(Redact([TOKEN, "s3cret", None]))
+    logger = logging.getLogger("test.redact")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("HTTP Request: POST http://h/bot%s/getMe with %s", TOKEN, "s3cret")
+        try:
+            raise ValueError(f"bad URL /bot{TOKEN}/x")
+        except ValueError:
+            logger.exception("failed")
+    finally:
+        logger.removeHandler(handler)
+    out = stream.getvalue()
+    assert TOKEN not in out and "s3cret" not in out
+    assert "/bot[redacted]/getMe" in out
+    assert "ValueError: bad URL /bot[redacted]/x" in out
