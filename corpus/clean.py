@@ -33,6 +33,7 @@ _TRANSLATE = str.maketrans(
         "\t": " ",
         "\u2026": "...",
         "\u2028": "\n",
+        "\x85": "\n",
         "\u2029": "\n\n",
         "\u200b": None,
         "\u200c": None,
@@ -42,7 +43,12 @@ _TRANSLATE = str.maketrans(
         "\u00ad": None,
     }
 )
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+_INVISIBLE = str.maketrans(
+    dict.fromkeys(("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"))
+)
+# Control characters, bidi embeddings/overrides/isolates (they would reorder the text
+# around a quote) and lone surrogates (not encodable, so not storable).
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _SPACES = re.compile(r" {2,}")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -82,9 +88,18 @@ _QUOTE_START = re.compile(r"^[\"'(]")
 
 
 def normalize_unicode(text: str) -> str:
-    """NFC, straight quotes, plain spaces, Unix line endings, no control characters."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text.translate(_TRANSLATE))
+    """NFC, straight quotes, plain spaces, Unix line endings, no control characters.
+
+    NFC comes last: removing a character can put a letter next to its combining accent.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", _CONTROL.sub("", text.translate(_TRANSLATE)))
+
+
+def clean_title(title: str) -> str:
+    """A title on one line, without invisible or control characters; quotes kept as written."""
+    visible = _CONTROL.sub("", title.translate(_INVISIBLE))
+    return " ".join(unicodedata.normalize("NFC", visible).split())
 
 
 def is_boilerplate(line: str) -> bool:

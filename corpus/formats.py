@@ -6,23 +6,29 @@ import io
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import yaml
 
-from corpus.errors import DecodeFailed, EmptyArticle, IngestError, UnsupportedFile
+from corpus.errors import DecodeFailed, EmptyArticle, IngestError, TooLarge, UnsupportedFile
 from corpus.models import Draft
 
 TEXT_EXTENSIONS = frozenset({".txt", ".md", ".markdown"})
 HTML_EXTENSIONS = frozenset({".html", ".htm"})
 SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | {".pdf", ".jsonl"}
 TITLE_CHARS = 120
+FRONT_MATTER_CHARS = 20_000
+PDF_MAX_CHARS = 10_000_000
+PDF_SECONDS = 60.0
 
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# Every pattern here runs on untrusted text: each attempt stops at a character it cannot
+# cross (a newline, the next bracket or asterisk), so matching stays linear in the text.
+_HEADING = re.compile(r"^#{1,6}[ \t]+([^\n]*\S)", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_EMPHASIS = re.compile(r"(\*\*|__)(\S(?:.*?\S)?)\1")
+_MD_LINK = re.compile(r"!?\[([^\[\]\n]*)\]\([^()\n]*\)")
+_MD_EMPHASIS = re.compile(r"\*\*(\S(?:[^*\n]*?\S)?)\*\*|__(\S(?:[^_\n]*?\S)?)__")
 _PLACEHOLDER_TITLES = frozenset({"untitled", "untitled document", "document", "microsoft word"})
 _BINARY_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]")
 
@@ -67,30 +73,44 @@ def split_title_line(text: str) -> tuple[str, str] | None:
 
 
 def _front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """Split a YAML front matter block from the text; an unreadable block is left in place."""
-    match = _FRONT_MATTER.match(text)
+    """Split a YAML front matter block from the text; an unreadable block is left in place.
+
+    Only a block within FRONT_MATTER_CHARS is read: metadata is short, YAML parsing slow.
+    """
+    match = _FRONT_MATTER.match(text[:FRONT_MATTER_CHARS])
     if not match:
         return {}, text
     try:
         meta = yaml.safe_load(match.group(1))
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return {}, text
     return (meta, text[match.end() :]) if isinstance(meta, dict) else ({}, text)
 
 
 def _meta(meta: dict[str, Any], *keys: str) -> str | None:
-    """Return the first present key of meta as a stripped string."""
+    """Return the first present key of meta as a stripped string; lists and maps are ignored.
+
+    (A list of YAML aliases can stand for billions of items: never turn one into a string.)
+    """
     for key in keys:
         value = meta.get(key)
-        if value is not None and str(value).strip():
+        if value is not None and not isinstance(value, list | dict) and str(value).strip():
             return str(value).strip()
     return None
 
 
+def _heading_text(match: re.Match[str]) -> str:
+    """A heading's words without a closing run of #s ("## Rivers ##" -> "Rivers")."""
+    words = match.group(1)
+    bare = words.rstrip("#")
+    return bare.rstrip() if bare != words and bare.rstrip() else words
+
+
 def _markdown_body(text: str) -> str:
     """Put headings in paragraphs of their own and keep only the words of links and emphasis."""
-    text = _HEADING.sub(lambda m: f"\n{m.group(1)}\n", text)
-    return _MD_EMPHASIS.sub(r"\2", _MD_LINK.sub(r"\1", text))
+    text = _HEADING.sub(lambda m: f"\n{_heading_text(m)}\n", text)
+    text = _MD_LINK.sub(r"\1", text)
+    return _MD_EMPHASIS.sub(lambda m: m.group(1) or m.group(2), text)
 
 
 def read_text(name: str, data: bytes) -> Draft:
@@ -101,8 +121,8 @@ def read_text(name: str, data: bytes) -> Draft:
     title = _meta(meta, "title")
     heading = _HEADING.search(text)
     if heading and not title:
-        title = heading.group(1)
-    if heading and heading.group(1) == title:
+        title = _heading_text(heading)
+    if heading and _heading_text(heading) == title:
         text = text[: heading.start()] + text[heading.end() :]
     elif not title and (titled := split_title_line(text)):
         title, text = titled
@@ -119,7 +139,10 @@ def read_html(name: str, data: bytes, url: str | None = None) -> Draft:
     """Extract the main text and metadata of an HTML page with trafilatura."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False)
+    try:
+        doc = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False)
+    except Exception as exc:  # trafilatura and lxml raise many types for broken markup
+        raise UnsupportedFile(f"{name}: not a readable web page ({_short(exc)})") from exc
     text = (getattr(doc, "text", None) or "").strip()
     if not text:
         raise EmptyArticle(f"{name}: no article text found in the page")
@@ -139,16 +162,42 @@ def read_html(name: str, data: bytes, url: str | None = None) -> Draft:
     )
 
 
+def _short(exc: BaseException, chars: int = 200) -> str:
+    """An exception's message cut to a readable length."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= chars else text[: chars - 1] + "…"
+
+
+def _pdf_pages(name: str, pages: Any) -> list[str]:
+    """The text of each page; a PDF whose text is huge or slow to extract is refused.
+
+    A few kilobytes of compressed PDF can hold megabytes of text (a PDF bomb).
+    """
+    deadline = time.monotonic() + PDF_SECONDS
+    texts: list[str] = []
+    total = 0
+    for page in pages:
+        texts.append((page.extract_text() or "").strip())
+        total += len(texts[-1])
+        if total > PDF_MAX_CHARS:
+            raise TooLarge(f"{name}: more than {PDF_MAX_CHARS:,} characters of text; split the PDF")
+        if time.monotonic() > deadline:
+            raise TooLarge(f"{name}: its text took over {PDF_SECONDS:g} seconds to read; split it")
+    return texts
+
+
 def read_pdf(name: str, data: bytes) -> Draft:
     """Read the text layer of a PDF; a scanned PDF with no text layer is refused."""
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        pages = _pdf_pages(name, reader.pages)
         meta_title = reader.metadata.title if reader.metadata else None
+    except IngestError:
+        raise
     except Exception as exc:  # pypdf raises many types for damaged files
-        raise UnsupportedFile(f"{name}: not a readable PDF ({exc})") from exc
+        raise UnsupportedFile(f"{name}: not a readable PDF ({_short(exc)})") from exc
     text = "\n\n".join(page for page in pages if page)
     if not text:
         raise UnsupportedFile(
@@ -194,7 +243,9 @@ def read_jsonl(name: str, data: bytes) -> Iterator[tuple[str, Draft | IngestErro
         except IngestError as exc:
             yield line_name, type(exc)(f"{line_name}: {exc}")
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            yield line_name, DecodeFailed(f"{line_name}: not a valid JSON line ({exc})")
+            yield line_name, DecodeFailed(f"{line_name}: not a valid JSON line ({_short(exc)})")
+        except RecursionError:
+            yield line_name, DecodeFailed(f"{line_name}: JSON nested too deeply to read")
     if not found:
         yield name, EmptyArticle(f"{name}: the file is empty")
 

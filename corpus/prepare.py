@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 
-from corpus.clean import clean_text, normalize_unicode
+from corpus.clean import clean_text, clean_title, normalize_unicode
 from corpus.errors import EmptyArticle
 from corpus.models import Draft, Prepared, Sentence
 from corpus.passages import make_passages
 from corpus.split import is_attribution, sentences
 
 TITLE_WORDS = 8
+TITLE_CHARS = 200
 
 
 def content_hash(text: str) -> str:
@@ -26,9 +27,16 @@ def body_sentences(text: str) -> list[Sentence]:
 
 
 def make_title(title: str, text: str) -> str:
-    """Collapse whitespace in the title, verbatim otherwise; fall back to the text's first words."""
-    collapsed = " ".join(title.split())
-    return collapsed or " ".join(text.split()[:TITLE_WORDS])
+    """One line without invisible characters, verbatim otherwise; else the text's first words.
+
+    Cut to TITLE_CHARS at a word boundary: a title is shown in every list and citation.
+    """
+    line = clean_title(title) or " ".join(text.split()[:TITLE_WORDS])
+    if len(line) <= TITLE_CHARS:
+        return line
+    cut = line[: TITLE_CHARS - 1]
+    space = cut.rfind(" ", TITLE_CHARS // 2)
+    return (cut[:space] if space > 0 else cut).rstrip() + "…"
 
 
 def prepare(draft: Draft) -> Prepared:

@@ -69,14 +69,15 @@ def load_bytes(name: str, data: bytes, limits: Limits = Limits()) -> Iterator[Lo
 
 
 def load_file(path: Path, limits: Limits = Limits()) -> Iterator[Loaded]:
-    """Read one file, checking its size before reading it."""
+    """Read one file, checking its size before reading it and reading no more than the limit."""
     name = str(path)
     try:
         size = os.stat(path).st_size
         if size > limits.max_bytes:
             yield Loaded(name, error=_too_large(name, size, limits))
             return
-        data = path.read_bytes()
+        with path.open("rb") as stream:  # capped: a file may grow while it is read
+            data = stream.read(limits.max_bytes + 1)
     except OSError as exc:
         yield Loaded(name, error=UnsupportedFile(f"{name}: cannot read it ({exc.strerror})"))
         return

@@ -1,6 +1,8 @@
 """Sentence splitting with NLTK Punkt built from our own parameters: no downloaded data.
 
-Paragraphs (blank-line separated) are split first, so a sentence never crosses one.
+Paragraphs (blank-line separated) are split first, so a sentence never crosses one; then
+line breaks that end a sentence without punctuation (``corpus.lines``: lists, headlines);
+then Punkt; then over-long sentences are cut (``corpus.cut``), so sizes stay bounded.
 Run ``python -m corpus.split --accuracy`` to measure the splitter on the curated cases.
 """
 
@@ -9,9 +11,12 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
+from itertools import pairwise
 
 from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
+from corpus.cut import cut_long
+from corpus.lines import line_breaks
 from corpus.models import Sentence
 
 TITLES = (
@@ -41,6 +46,8 @@ SENTENCE_STARTERS: frozenset[str] = frozenset(STARTERS.split())
 
 _PARAGRAPH = re.compile(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*\Z)", re.DOTALL)
 _INNER_BREAK = re.compile(r"[.?!]\S*\s")
+_CHUNK_END = re.compile(r"[.?!][\"')\]]*\s")
+PUNKT_CHUNK = 100_000
 _CONTINUATION = re.compile(r"[\W_]*[a-z0-9]")
 _ATTRIBUTION = re.compile(
     r"^(?:—|–|-{1,2}|―)\s*[^\n]{1,80}?(?:\(@\w{1,30}\)|@\w{1,30})[^\n]{0,40}$"
@@ -66,13 +73,78 @@ def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
         yield match.start(), match.end()
 
 
-def _split_paragraph(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split one paragraph with Punkt, then re-join pieces that cannot start a sentence."""
-    if not _INNER_BREAK.search(text, start, end):
-        return [(start, end)]
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The stripped, non-empty lines of text[start:end] as spans."""
     spans: list[tuple[int, int]] = []
-    for s, e in _TOKENIZER.span_tokenize(text[start:end]):
-        piece_start, piece_end = start + s, start + e
+    pos = start
+    while pos <= end:
+        stop = text.find("\n", pos, end)
+        stop = end if stop < 0 else stop
+        raw = text[pos:stop]
+        stripped = raw.strip()
+        if stripped:
+            first = pos + len(raw) - len(raw.lstrip())
+            spans.append((first, first + len(stripped)))
+        pos = stop + 1
+    return spans
+
+
+def _blocks(text: str, start: int, end: int, top: bool) -> list[tuple[int, int]]:
+    """Split a paragraph at the line breaks that end a sentence (see corpus.lines)."""
+    if text.find("\n", start, end) < 0:
+        return [(start, end)]
+    lines = _lines(text, start, end)
+    ends = line_breaks([text[s:e] for s, e in lines], top)
+    blocks: list[tuple[int, int]] = []
+    first = lines[0][0]
+    for ((_, e), (s, _)), cut in zip(pairwise(lines), ends, strict=True):
+        if cut:
+            blocks.append((first, e))
+            first = s
+    blocks.append((first, lines[-1][1]))
+    return blocks
+
+
+def _chunk_end(text: str, start: int) -> int:
+    """Where to cut a chunk of at most PUNKT_CHUNK chars: a sentence end, else a space."""
+    limit = start + PUNKT_CHUNK
+    cut = -1
+    for match in _CHUNK_END.finditer(text, limit - PUNKT_CHUNK // 2, limit):
+        cut = match.end()
+    if cut < 0:
+        cut = max(text.rfind(" ", start + 1, limit), text.rfind("\n", start + 1, limit))
+    return cut if cut > start else limit
+
+
+def _chunks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Cut a huge block into stripped pieces that Punkt splits in bounded time."""
+    while end - start > PUNKT_CHUNK:
+        cut = _chunk_end(text, start)
+        stop = cut
+        while text[stop - 1].isspace():
+            stop -= 1
+        yield start, stop
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if start < end:
+        yield start, end
+
+
+def _punkt(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Punkt's sentence spans in text[start:end] (no split without an inner sentence end)."""
+    for s, e in _chunks(text, start, end):
+        if not _INNER_BREAK.search(text, s, e):
+            yield s, e
+            continue
+        for ps, pe in _TOKENIZER.span_tokenize(text[s:e]):
+            yield s + ps, s + pe
+
+
+def _split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split one block with Punkt, then re-join pieces that cannot start a sentence."""
+    spans: list[tuple[int, int]] = []
+    for piece_start, piece_end in _punkt(text, start, end):
         if spans and _CONTINUATION.match(text, piece_start):
             spans[-1] = (spans[-1][0], piece_end)
         else:
@@ -83,8 +155,10 @@ def _split_paragraph(text: str, start: int, end: int) -> list[tuple[int, int]]:
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Return the character span of every sentence in text, never crossing a paragraph."""
     spans: list[tuple[int, int]] = []
-    for start, end in _paragraphs(text):
-        spans.extend(_split_paragraph(text, start, end))
+    for number, (start, end) in enumerate(_paragraphs(text)):
+        for block_start, block_end in _blocks(text, start, end, top=number == 0):
+            for s, e in _split_block(text, block_start, block_end):
+                spans.extend(cut_long(text, s, e))
     return spans
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.clean import clean_text
+from corpus.clean import clean_text, clean_title
 
 
 def test_straightens_curly_quotes() -> None:
@@ -77,3 +77,24 @@ def test_keeps_an_embedded_post_and_puts_its_attribution_in_its_own_paragraph() 
 
 def test_empty_text_stays_empty() -> None:
     assert clean_text(" \n\n \u200b ") == ""
+
+
+def test_drops_bidi_overrides_c1_controls_and_lone_surrogates() -> None:
+    assert clean_text("a\u202eb\u2066c\u2069 d\x9be\ud800f") == "abc def"
+
+
+def test_keeps_right_to_left_letters() -> None:
+    assert clean_text("\u05e9\u05dc\u05d5\u05dd world") == "\u05e9\u05dc\u05d5\u05dd world"
+
+
+def test_composes_an_accent_left_next_to_its_letter_by_a_removed_character() -> None:
+    assert clean_text("cafe\u200b\u0301") == "caf\u00e9"
+
+
+def test_a_next_line_character_is_a_line_break() -> None:
+    assert clean_text("One.\x85Two.") == "One.\nTwo."
+
+
+def test_title_is_one_visible_line_with_its_quotes_kept() -> None:
+    title = "\u202e\u201cRiver\u201d\u200b \n report\x00"
+    assert clean_title(title) == "\u201cRiver\u201d report"

@@ -77,3 +77,17 @@ def test_uses_sentence_positions_not_list_indexes() -> None:
     kept = [Sentence(0, 0, 10, "Alpha one."), Sentence(1, 11, 20, "Beta two.")]
     (passage,) = make_passages(kept, text)
     assert (passage.first_sentence, passage.last_sentence, passage.position) == (0, 1, 0)
+
+
+def test_passages_stay_under_max_chars_unless_one_sentence_is_longer() -> None:
+    text = " ".join("Word" + "o" * 600 + "." for _ in range(10))
+    for passage in make_passages(sentences(text), text, max_chars=1500):
+        one = passage.first_sentence == passage.last_sentence
+        assert one or len(passage.text) <= 1500
+
+
+def test_text_without_punctuation_gives_passages_within_the_word_bound() -> None:
+    text = " ".join(f"word{i}" for i in range(5000))
+    passages = make_passages(sentences(text), text)
+    assert all(len(p.text.split()) <= 150 for p in passages)
+    assert passages[-1].text.endswith("word4999")

@@ -122,6 +122,32 @@ def test_file_above_the_limit_is_refused_before_reading(tmp_path: Path) -> None:
     assert "50000000" in str(error) and "1000000" in str(error)
 
 
+def test_front_matter_lists_are_not_taken_for_a_title(tmp_path: Path) -> None:
+    text = "---\ntitle: [Rivers, Lakes]\n---\nWells Run Dry\n\nThe wells are dry.\n"
+    assert draft_of(only(write(tmp_path / "a.md", text))).title == "Wells Run Dry"
+
+
+def test_front_matter_with_aliases_is_read_without_expanding_them(tmp_path: Path) -> None:
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for level in "bcdefghi":
+        previous = chr(ord(level) - 1)
+        levels.append(f"{level}: &{level} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    front = "\n".join([*levels, "title: *i"])
+    text = f"---\n{front}\n---\nWells Run Dry\n\nThe wells are dry.\n"
+    assert draft_of(only(write(tmp_path / "a.md", text))).title == "Wells Run Dry"
+
+
+def test_markdown_heading_loses_its_closing_hashes(tmp_path: Path) -> None:
+    draft = draft_of(only(write(tmp_path / "a.md", "## Dry wells ##\n\nThe wells are dry.\n")))
+    assert draft.title == "Dry wells"
+
+
+def test_markdown_links_and_emphasis_keep_their_words(tmp_path: Path) -> None:
+    text = "Wells\n\nSee **the map** and [the report](https://e.org/r) on __wells__.\n"
+    draft = draft_of(only(write(tmp_path / "a.md", text)))
+    assert draft.text.strip() == "See the map and the report on wells."
+
+
 # --- PDF ---------------------------------------------------------------------------------
 
 
@@ -150,6 +176,23 @@ def test_pdf_with_text_is_read(tmp_path: Path) -> None:
     assert "deeper wells" in draft.text
 
 
+def test_pdf_with_too_much_text_is_too_large(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportlab.pdfgen import canvas
+
+    from corpus import formats
+
+    monkeypatch.setattr(formats, "PDF_MAX_CHARS", 20)
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 700, "The farmers dug deeper wells this year.")
+    page.save()
+    error = error_of(only(write(tmp_path / "wells.pdf", buffer.getvalue())))
+    assert isinstance(error, TooLarge)
+    assert "characters of text" in str(error)
+
+
 # --- JSONL -------------------------------------------------------------------------------
 
 
@@ -171,6 +214,12 @@ def test_jsonl_broken_line_is_reported_and_the_others_load(tmp_path: Path) -> No
 def test_jsonl_line_without_text_is_an_empty_article(tmp_path: Path) -> None:
     (loaded,) = load_source(write(tmp_path / "set.jsonl", '{"title": "No body"}\n'))
     assert isinstance(error_of(loaded), EmptyArticle)
+
+
+def test_jsonl_nested_too_deeply_is_a_decode_error(tmp_path: Path) -> None:
+    error = error_of(only(write(tmp_path / "a.jsonl", "[" * 100_000 + "]" * 100_000 + "\n")))
+    assert isinstance(error, DecodeFailed)
+    assert "nested too deeply" in str(error)
 
 
 # --- HTML --------------------------------------------------------------------------------
@@ -348,3 +397,15 @@ def test_prepare_falls_back_to_the_first_words_for_a_title() -> None:
 def test_content_hash_ignores_whitespace_case_and_quote_style() -> None:
     assert content_hash("\u201cHello\u201d   World\n") == content_hash('"hello" world')
     assert content_hash("Hello world") != content_hash("Hello there")
+
+
+def test_prepare_cuts_a_very_long_title_at_a_word() -> None:
+    title = " ".join(["river"] * 100)
+    prepared = prepare(Draft(title=title, text="The river rose."))
+    assert len(prepared.title) <= 200
+    assert prepared.title.endswith("river…")
+
+
+def test_prepare_drops_invisible_characters_from_the_title() -> None:
+    prepared = prepare(Draft(title="\u202eRiver\u200b report\x00", text="The river rose."))
+    assert prepared.title == "River report"

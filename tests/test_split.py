@@ -2,15 +2,35 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
-from corpus import split
+from corpus import cut, split
 from corpus.split import is_attribution, sentences, split_sentences
 from corpus.split_cases import CASES
 
 
 def texts(text: str) -> list[str]:
     return [text[s:e] for s, e in split_sentences(text)]
+
+
+@contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Fail, rather than hang, when the block runs far longer than linear time allows."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"took over {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.parametrize(
@@ -86,3 +106,104 @@ def test_cases_are_well_formed() -> None:
 def test_accuracy_script_prints_the_figure(capsys: pytest.CaptureFixture[str]) -> None:
     assert split.main(["--accuracy"]) == 0
     assert "cases right" in capsys.readouterr().out
+
+
+# Line breaks without punctuation (corpus.lines) and bounded sentences (corpus.cut).
+
+INTRO = "The market report came out today.\n\n"
+
+
+def test_each_line_of_a_list_without_punctuation_is_a_sentence() -> None:
+    text = INTRO + "Apples 2 kg 3.50\nPears 1 kg 2.10\nPlums 1 kg 4.00"
+    assert texts(text)[1:] == ["Apples 2 kg 3.50", "Pears 1 kg 2.10", "Plums 1 kg 4.00"]
+
+
+def test_a_headline_without_a_full_stop_is_its_own_sentence() -> None:
+    text = "River festival opens on Friday\nThe festival opens at noon. It ends on Sunday."
+    assert texts(text) == [
+        "River festival opens on Friday",
+        "The festival opens at noon.",
+        "It ends on Sunday.",
+    ]
+
+
+def test_a_long_headline_over_hard_wrapped_text_is_its_own_sentence() -> None:
+    text = (
+        "Council approves the new bridge over the river after a long debate\n"
+        "The council voted on Tuesday to build a new bridge over the river near\n"
+        "the old mill, ending a debate that had lasted for more than ten years."
+    )
+    assert texts(text)[0] == "Council approves the new bridge over the river after a long debate"
+    assert len(texts(text)) == 2
+
+
+def test_hard_wrapped_prose_flows_across_a_line_before_a_capital() -> None:
+    text = INTRO + (
+        "Members of the council said on Tuesday that the bridge near old\n"
+        "Lake Street would open in May, two months later than planned by\n"
+        "the city engineers."
+    )
+    assert len(texts(text)) == 2
+
+
+def test_a_short_line_before_a_capital_ends_a_sentence() -> None:
+    text = INTRO + "Opening hours\nMonday to Friday from nine to five."
+    assert texts(text)[1:] == ["Opening hours", "Monday to Friday from nine to five."]
+
+
+def test_a_line_continues_after_a_comma_a_hyphen_or_a_joining_word() -> None:
+    assert len(texts(INTRO + "We visited Paris,\nRome and Berlin.")) == 2
+    assert len(texts(INTRO + "They sold the\nOld Mill to a baker.")) == 2
+    assert len(texts(INTRO + "It was a well-\nKnown fact.")) == 2
+
+
+def test_a_line_continues_before_a_lowercase_word() -> None:
+    assert texts(INTRO + "The river rose\nslowly all night.")[1:] == [
+        "The river rose\nslowly all night."
+    ]
+
+
+def test_a_chemical_subscript_on_the_next_line_does_not_end_a_sentence() -> None:
+    text = INTRO + "Water is H\n2O and carbon dioxide is CO\n2 in most books."
+    assert texts(text)[1:] == ["Water is H\n2O and carbon dioxide is CO\n2 in most books."]
+
+
+def test_bullets_start_sentences() -> None:
+    text = INTRO + "Bring these things:\n- water\n- bread\n1. a map\n2) a lamp"
+    assert texts(text)[1:] == ["Bring these things:", "- water", "- bread", "1. a map", "2) a lamp"]
+
+
+def test_a_line_ending_in_punctuation_is_left_to_punkt() -> None:
+    assert texts(INTRO + "Call Dr.\nReyes today.")[1:] == ["Call Dr.\nReyes today."]
+
+
+def test_an_over_long_sentence_is_cut_at_a_clause_boundary() -> None:
+    first = " ".join(["north"] * 59) + " end;"
+    second = " ".join(["south"] * 59) + " stop."
+    assert texts(f"{first} {second}") == [first, second]
+
+
+def test_a_sentence_without_clause_marks_is_cut_at_words_within_the_bound() -> None:
+    text = " ".join(f"w{i}" for i in range(500))
+    pieces = texts(text)
+    assert all(len(piece.split()) <= cut.MAX_WORDS for piece in pieces)
+    assert " ".join(pieces) == text
+
+
+def test_a_giant_word_is_cut_within_the_character_bound() -> None:
+    text = "x" * 5000
+    pieces = texts(text)
+    assert all(len(piece) <= cut.MAX_CHARS for piece in pieces)
+    assert "".join(pieces) == text
+
+
+def test_a_huge_paragraph_splits_like_a_small_one() -> None:
+    text = "The river rose. " * 20_000
+    assert texts(text) == ["The river rose."] * 20_000
+
+
+def test_a_long_list_splits_within_a_time_bound() -> None:
+    text = "".join(f"Item {i} costs {i % 90}.{i % 7}0\n" for i in range(100_000))
+    with time_limit(60):
+        found = split_sentences(text)
+    assert len(found) == 100_000
