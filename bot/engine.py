@@ -2,7 +2,9 @@
 
 It wires the store (corpus), the retriever and the answerer (index) together, and runs
 blocking work (reading files, fetching URLs, cleaning and splitting) in worker threads
-so that a bot keeps answering while an article is being added. With the semantic reranker
+so that a bot keeps answering while an article is being added. Any number of tasks (and
+processes) may add, remove and ask at once: the store takes the writes one at a time and
+questions only see articles whose adding has completed. With the semantic reranker
 on, it also encodes the sentences of the articles it adds and keeps their vectors beside
 the index (``index.answer.vectors``), so that a question only has to encode itself.
 """
@@ -21,7 +23,7 @@ from corpus.models import Article, ArticleSummary, Stats
 from corpus.prepare import prepare
 from corpus.sources import Limits, Loaded, load_bytes, load_message, load_source
 from corpus.store import Store
-from index.answer.answerer import Answerer, AnswerSettings
+from index.answer import Answerer, AnswerSettings
 from index.answer.semantic import MiniLM
 from index.answer.vectors import FILENAME as VECTORS_FILE
 from index.answer.vectors import CachedEmbedder
@@ -132,6 +134,7 @@ class Engine:
         added_by: str,
         on_each: Callable[[AddOutcome], None] | None,
     ) -> list[AddOutcome]:
+        await self.retriever.sync()  # first, so a stale index is seen before adds hide it
         outcomes: list[AddOutcome] = []
         while (item := await asyncio.to_thread(next, items, None)) is not None:
             outcome = await self._add_one(item, added_by)
@@ -163,6 +166,7 @@ class Engine:
 
     async def remove(self, article_id: int) -> Article | None:
         """Remove an article; the index masks its passages at once."""
+        await self.retriever.sync()  # first, so a stale index is seen before the removal
         passage_ids = await self.store.passage_ids_of(article_id)
         article = await self.store.remove(article_id)
         if article is not None:

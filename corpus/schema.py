@@ -40,6 +40,11 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     INSERT INTO meta (key, value) VALUES ('generation', '0');
     """,
+    # 2: a random id of this database, which its index records: an index kept beside a
+    # database file that was replaced by another is then rebuilt rather than trusted.
+    """
+    INSERT OR IGNORE INTO meta (key, value) VALUES ('db_id', lower(hex(randomblob(16))));
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

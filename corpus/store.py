@@ -1,15 +1,20 @@
 """The durable article store: SQLite through aiosqlite, one transaction per article.
 
-One connection per process writes (``BEGIN IMMEDIATE``); WAL mode lets other processes
-read meanwhile. Every add or remove bumps a generation counter so that an index in
-another process can tell that it is stale.
+Two connections per store: every write (add, remove, migration) goes through the writer,
+one transaction at a time under a lock, so concurrent tasks never nest transactions;
+everything else reads through the reader, which in WAL mode only ever sees committed
+transactions. Across processes, ``BEGIN IMMEDIATE`` waits for the other writer (busy
+timeout, then retries). Every add or remove bumps a generation counter so that an index
+in another process can tell that it is stale; a random database id lets an index tell
+that the database file itself was replaced.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,33 +40,51 @@ _ARTICLE_COLUMNS = (
 )
 
 
+# How long one statement waits for another process's write lock, and how often a
+# ``BEGIN IMMEDIATE`` that still found the database busy is tried again.
+BUSY_TIMEOUT_MS = 30_000
+BUSY_RETRIES = 10
+
+
 class Store:
     """Articles, passages and sentences in one SQLite file."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
-        self._db = db
+    def __init__(
+        self, writer: aiosqlite.Connection, reader: aiosqlite.Connection, path: Path
+    ) -> None:
+        self._writer = writer
+        self._db = reader
+        self._write_lock = asyncio.Lock()
         self.path = path
+        self.db_id = ""
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
         """Open (creating if needed) the store at ``path`` and bring its schema up to date."""
         path = Path(path).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
+        writer = await _connect(path)
         try:
-            await db.execute("PRAGMA busy_timeout = 30000")
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            store = cls(db, path)
-            await store._migrate()
+            reader = await _connect(path)
         except BaseException:
-            await db.close()
+            await writer.close()
+            raise
+        store = cls(writer, reader, path)
+        try:
+            await _retry_busy(lambda: writer.execute_fetchall("PRAGMA journal_mode = WAL"))
+            await store._migrate()
+            await reader.execute("PRAGMA query_only = ON")
+            store.db_id = str((await _one(reader, "SELECT value FROM meta WHERE key = 'db_id'"))[0])
+        except BaseException:
+            await store.close()
             raise
         return store
 
     async def close(self) -> None:
-        await self._db.close()
+        try:
+            await self._db.close()
+        finally:
+            await self._writer.close()
 
     async def __aenter__(self) -> Store:
         return self
@@ -71,16 +94,24 @@ class Store:
 
     @asynccontextmanager
     async def atomic(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction: everything inside commits together or not at all."""
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
-        await self._db.execute("COMMIT")
+        """One write transaction: everything inside commits together or not at all.
+
+        Transactions of this process take turns (a lock), those of other processes wait
+        for each other in SQLite; readers see none of it until the commit.
+        """
+        async with self._write_lock:
+            await _retry_busy(lambda: self._writer.execute("BEGIN IMMEDIATE"))
+            try:
+                yield self._writer
+                await self._writer.execute("COMMIT")
+            except BaseException:
+                # A cancelled COMMIT may still run first: then there is nothing to roll back.
+                with suppress(sqlite3.OperationalError):
+                    await self._writer.execute("ROLLBACK")
+                raise
 
     async def _migrate(self) -> None:
+        """Apply the migrations this file lacks; other processes wait (write lock)."""
         async with self.atomic() as db:
             row = await _one(db, "PRAGMA user_version")
             version = int(row[0])
@@ -106,13 +137,12 @@ class Store:
         added_at = datetime.now(UTC).isoformat(timespec="seconds")
         try:
             async with self.atomic() as db:
-                article_id = await self._insert(db, prepared, added_by, added_at)
+                article = await _get(db, await self._insert(db, prepared, added_by, added_at))
         except sqlite3.IntegrityError:
             existing = await self._by_hash(prepared.content_hash)
             if existing is None:
                 raise
             return AddResult(article=existing, duplicate=True)
-        article = await self.get(article_id)
         assert article is not None
         return AddResult(article=article, duplicate=False)
 
@@ -155,19 +185,15 @@ class Store:
 
     async def remove(self, article_id: int) -> Article | None:
         """Remove an article with its passages and sentences; return it, or None if absent."""
-        article = await self.get(article_id)
-        if article is None:
-            return None
         async with self.atomic() as db:
-            await db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-            await _bump_generation(db)
+            article = await _get(db, article_id)
+            if article is not None:
+                await db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+                await _bump_generation(db)
         return article
 
     async def get(self, article_id: int) -> Article | None:
-        row = await _one_or_none(
-            self._db, f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
-        )
-        return None if row is None else _article(row)
+        return await _get(self._db, article_id)
 
     async def _by_hash(self, content_hash: str) -> Article | None:
         row = await _one_or_none(
@@ -186,8 +212,7 @@ class Store:
             "(SELECT count(*) FROM passages p WHERE p.article_id = a.id), a.added_at, a.source "
             "FROM articles a ORDER BY a.id DESC LIMIT ? OFFSET ?"
         )
-        async with self._db.execute(sql, (-1 if limit is None else limit, offset)) as cursor:
-            rows = await cursor.fetchall()
+        rows = await _rows(self._db, sql, (-1 if limit is None else limit, offset))
         return [ArticleSummary(*row) for row in rows]
 
     async def count_articles(self) -> int:
@@ -208,22 +233,15 @@ class Store:
 
     async def passage_ids(self) -> list[int]:
         """The ids of every stored passage, ascending."""
-        async with self._db.execute("SELECT id FROM passages ORDER BY id") as cursor:
-            return [row[0] for row in await cursor.fetchall()]
+        return [row[0] for row in await _rows(self._db, "SELECT id FROM passages ORDER BY id")]
 
     async def count_passages(self, after_id: int = 0) -> int:
         row = await _one(self._db, "SELECT count(*) FROM passages WHERE id > ?", (after_id,))
         return int(row[0])
 
     async def passage_ids_of(self, article_id: int) -> list[int]:
-        async with self._db.execute(
-            "SELECT id FROM passages WHERE article_id = ? ORDER BY id", (article_id,)
-        ) as cursor:
-            return [row[0] for row in await cursor.fetchall()]
-
-    async def max_passage_id(self) -> int:
-        row = await _one(self._db, "SELECT coalesce(max(id), 0) FROM passages")
-        return int(row[0])
+        sql = "SELECT id FROM passages WHERE article_id = ? ORDER BY id"
+        return [row[0] for row in await _rows(self._db, sql, (article_id,))]
 
     async def passages_for_indexing(
         self, after_id: int = 0, batch: int = 5000
@@ -231,30 +249,39 @@ class Store:
         """Batches of (passage id, article title, passage text) with ids above ``after_id``."""
         last = after_id
         while True:
-            async with self._db.execute(
+            found = await _rows(
+                self._db,
                 "SELECT p.id, a.title, p.text FROM passages p JOIN articles a"
                 " ON a.id = p.article_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
                 (last, batch),
-            ) as cursor:
-                rows = [(int(r[0]), str(r[1]), str(r[2])) for r in await cursor.fetchall()]
+            )
+            rows = [(int(r[0]), str(r[1]), str(r[2])) for r in found]
             if not rows:
                 return
             yield rows
             last = rows[-1][0]
 
     async def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
-        """The passages with these ids, with their sentences, keyed by id."""
+        """The passages with these ids, with their sentences, keyed by id.
+
+        One statement, so a passage and its sentences come from the same committed state.
+        """
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        async with self._db.execute(
-            "SELECT id, article_id, position, text, start, first_sentence, last_sentence"
-            f" FROM passages WHERE id IN ({marks})",
+        rows = await _rows(
+            self._db,
+            'SELECT p.id, p.article_id, p.position, p.text, p.start, s.position, s.start, s."end",'
+            " s.text FROM passages p LEFT JOIN sentences s ON s.article_id = p.article_id"
+            " AND s.position BETWEEN p.first_sentence AND p.last_sentence"
+            f" WHERE p.id IN ({marks}) ORDER BY p.id, s.position",
             tuple(ids),
-        ) as cursor:
-            rows = list(await cursor.fetchall())
-        wanted = [(r[1], r[5], r[6]) for r in rows]
-        sentences = await self._sentence_ranges(wanted)
+        )
+        sentences: dict[int, list[Sentence]] = {}
+        for r in rows:
+            found = sentences.setdefault(r[0], [])
+            if r[5] is not None:
+                found.append(Sentence(*r[5:]))
         return {
             r[0]: StoredPassage(
                 id=r[0],
@@ -262,11 +289,7 @@ class Store:
                 position=r[2],
                 text=r[3],
                 start=r[4],
-                sentences=tuple(
-                    found
-                    for i in range(r[5], r[6] + 1)
-                    if (found := sentences.get((r[1], i))) is not None
-                ),
+                sentences=tuple(sentences[r[0]]),
             )
             for r in rows
         }
@@ -285,8 +308,7 @@ class Store:
             if not args:
                 return []
             sql += f" WHERE article_id IN ({','.join('?' * len(args))})"
-        async with self._db.execute(sql, args) as cursor:
-            return [str(row[0]) for row in await cursor.fetchall()]
+        return [str(row[0]) for row in await _rows(self._db, sql, args)]
 
     async def _sentence_ranges(
         self, ranges: Sequence[tuple[int, int, int]]
@@ -296,12 +318,13 @@ class Store:
         if not ranges:
             return found
         where = " OR ".join(["(article_id = ? AND position BETWEEN ? AND ?)"] * len(ranges))
-        async with self._db.execute(
+        rows = await _rows(
+            self._db,
             f'SELECT article_id, position, start, "end", text FROM sentences WHERE {where}',
             tuple(value for r in ranges for value in r),
-        ) as cursor:
-            for row in await cursor.fetchall():
-                found[(row[0], row[1])] = Sentence(*row[1:])
+        )
+        for row in rows:
+            found[(row[0], row[1])] = Sentence(*row[1:])
         return found
 
     async def articles(self, ids: Iterable[int]) -> dict[int, ArticleSummary]:
@@ -310,12 +333,39 @@ class Store:
         if not wanted:
             return {}
         marks = ",".join("?" * len(wanted))
-        async with self._db.execute(
+        rows = await _rows(
+            self._db,
             "SELECT a.id, a.title, a.url, a.published, 0, a.added_at, a.source"
             f" FROM articles a WHERE a.id IN ({marks})",
             wanted,
-        ) as cursor:
-            return {row[0]: ArticleSummary(*row) for row in await cursor.fetchall()}
+        )
+        return {row[0]: ArticleSummary(*row) for row in rows}
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    """A connection in autocommit mode that waits for other writers instead of failing."""
+    db = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        await db.execute_fetchall(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await db.execute("PRAGMA foreign_keys = ON")
+        await db.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        await db.close()
+        raise
+    return db
+
+
+async def _retry_busy(statement: Callable[[], Awaitable[object]]) -> None:
+    """Run a statement, trying again while another process still holds the database."""
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            await statement()
+            return
+        except sqlite3.OperationalError as e:
+            busy = "locked" in str(e) or "busy" in str(e)
+            if not busy or attempt == BUSY_RETRIES:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
 
 
 async def _bump_generation(db: aiosqlite.Connection) -> None:
@@ -337,5 +387,21 @@ async def _one(db: aiosqlite.Connection, sql: str, args: tuple[Any, ...] = ()) -
 
 
 async def _one_or_none(db: aiosqlite.Connection, sql: str, args: tuple[Any, ...] = ()) -> Any:
-    async with db.execute(sql, args) as cursor:
-        return await cursor.fetchone()
+    rows = await _rows(db, sql, args)
+    return rows[0] if rows else None
+
+
+async def _rows(db: aiosqlite.Connection, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+    """All rows of a query, run to its end in one call to the connection's thread.
+
+    A cursor left open between calls would keep its connection's read snapshot open, and
+    every other query on that connection would then miss the transactions committed since.
+    """
+    return list(await db.execute_fetchall(sql, args))
+
+
+async def _get(db: aiosqlite.Connection, article_id: int) -> Article | None:
+    row = await _one_or_none(
+        db, f"SELECT {_ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
+    )
+    return None if row is None else _article(row)

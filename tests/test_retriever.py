@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
 import shutil
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,7 +16,8 @@ from corpus.models import Draft, Prepared
 from corpus.prepare import prepare
 from corpus.store import Store
 from index.search import retriever as retriever_module
-from index.search.retriever import Retriever
+from index.search.files import IndexFiles
+from index.search.retriever import MERGE_AT, Retriever
 
 ARTICLES = {
     "Wind power": "Offshore wind farms turn the wind into electricity. "
@@ -146,3 +151,126 @@ async def test_a_question_during_indexing_is_answered_from_the_current_index(
     await indexing
     assert titles(during) == ["Wind power"]
     assert set(titles(await retriever.search("turbines"))) == {"Wind power", "Tidal power"}
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy a database as a backup tool would: whole, committed transactions only."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
+def rebuild_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if "rebuilding the search index" in r.message]
+
+
+async def test_an_index_kept_beside_a_replaced_database_is_rebuilt(
+    db: Path, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    retriever = await Retriever.open(store)
+    await store.add(article("Wind power"), "test")
+    assert titles(await retriever.search("turbines")) == ["Wind power"]
+    await store.close()
+    async with await Store.open(tmp_path / "other.db") as other:
+        await store_tidal_and_solar(other)
+    copy_database(tmp_path / "other.db", db)
+    caplog.set_level(logging.WARNING)
+    async with await Store.open(db) as replaced:
+        rebuilt = await Retriever.open(replaced)
+        assert titles(await rebuilt.search("turbines")) == ["Tidal power"]
+        assert titles(await rebuilt.search("sunlight")) == ["Solar power"]
+    assert len(rebuild_warnings(caplog)) == 1
+    assert "another database" in rebuild_warnings(caplog)[0]
+
+
+async def store_tidal_and_solar(store: Store) -> None:
+    await store.add(article("Tidal power"), "test")
+    await store.add(article("Solar power"), "test")
+
+
+async def test_an_index_newer_than_a_restored_database_is_rebuilt(
+    db: Path, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    retriever = await Retriever.open(store)
+    await store.add(article("Wind power"), "test")
+    copy_database(db, tmp_path / "backup.db")
+    await store.add(article("Solar power"), "test")
+    assert titles(await retriever.search("sunlight")) == ["Solar power"]
+    await store.close()
+    copy_database(tmp_path / "backup.db", db)
+    caplog.set_level(logging.WARNING)
+    async with await Store.open(db) as restored:
+        rebuilt = await Retriever.open(restored)
+        await restored.add(article("Tidal power"), "test")  # takes the ids Solar power had
+        assert await rebuilt.search("sunlight") == []
+        assert titles(await rebuilt.search("lagoon")) == ["Tidal power"]
+    assert len(rebuild_warnings(caplog)) == 1
+
+
+async def test_an_unreadable_segment_file_is_rebuilt_from_the_store(
+    db: Path, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    retriever = await Retriever.open(store)
+    await store.add(article("Tidal power"), "test")
+    expected = await retriever.search("lagoon turbines")
+    for name in segment_files(db):
+        (db.with_name(db.name + ".index") / name).write_bytes(b"not a segment")
+    caplog.set_level(logging.WARNING)
+    rebuilt = await Retriever.open(store)
+    assert await rebuilt.search("lagoon turbines") == expected
+    assert len(rebuild_warnings(caplog)) == 1
+
+
+async def test_retrievers_of_two_connections_syncing_at_once_lose_no_passage(
+    db: Path, store: Store
+) -> None:
+    async with await Store.open(db) as other:
+        ours, theirs = await Retriever.open(store), await Retriever.open(other)
+        for title, by in zip(ARTICLES, [store, other, store], strict=True):
+            await by.add(article(title), "test")
+            await asyncio.gather(ours.sync(), theirs.sync(), ours.sync(), theirs.sync())
+        fresh = await Retriever.open(other)
+        assert sorted(fresh.index.passage_ids().tolist()) == await other.passage_ids()
+        assert set(titles(await fresh.search("electricity turbines tide"))) == set(ARTICLES)
+
+
+async def test_a_sync_that_failed_to_save_is_redone_without_duplicates(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    retriever = await Retriever.open(store)
+    await store.add(article("Wind power"), "test")
+    await retriever.search("turbines")
+    await store.add(article("Tidal power"), "test")
+
+    def full_disk(self: IndexFiles, manifest: object) -> None:
+        raise OSError("no space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(IndexFiles, "write", full_disk)
+        with pytest.raises(OSError):
+            await retriever.sync()
+    hits = await retriever.search("turbines")
+    assert sorted(titles(hits)) == ["Tidal power", "Wind power"]
+
+
+def log_entry(n: int, passages: int) -> Prepared:
+    """An article of about ``passages`` passages (ten sentences make one)."""
+    lines = [f"Entry {n} line {i} notes the tide at mark {i}." for i in range(passages * 10)]
+    return prepare(Draft(title=f"Log {n}", text=" ".join(lines)))
+
+
+async def test_segments_stay_few_and_in_passage_order_whatever_is_added_or_removed(
+    db: Path, store: Store
+) -> None:
+    rng = random.Random(7)
+    retriever = await Retriever.open(store)
+    ids = []
+    for n in range(40):
+        size = 1 if n < 12 else rng.choice([1, 1, 1, 2, 5, 12])  # first, many of one size
+        ids.append((await store.add(log_entry(n, size), "t")).article.id)
+        if rng.random() < 0.2:
+            await store.remove(ids.pop(rng.randrange(len(ids))))
+        await retriever.sync()
+        assert len(segment_files(db)) <= MERGE_AT
+    assert sorted(retriever.index.passage_ids().tolist()) == await store.passage_ids()

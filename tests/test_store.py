@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from corpus import store as store_module
+from corpus.schema import MIGRATIONS
 from corpus.store import Store
 from tests.conftest import article
 
@@ -92,6 +95,81 @@ async def test_every_add_and_remove_bumps_the_generation(db_path: Path) -> None:
         added = await store.add(RIVER, "t")
         await store.remove(added.article.id)
         assert await store.generation() == start + 2
+
+
+async def test_adds_from_many_tasks_at_once_all_commit(db_path: Path) -> None:
+    texts = [f"Boat {n} sailed to the island. It came back with {n} crates." for n in range(12)]
+    async with await Store.open(db_path) as store:
+        results = await asyncio.gather(
+            *(store.add(article(f"Boat {n}", t), "t") for n, t in enumerate(texts))
+        )
+        stats = await store.stats()
+    assert not any(r.duplicate for r in results)
+    assert (stats.articles, stats.sentences) == (12, 24)
+
+
+async def test_the_same_text_added_by_two_tasks_at_once_is_stored_once(db_path: Path) -> None:
+    async with await Store.open(db_path) as store:
+        first, second = await asyncio.gather(store.add(RIVER, "a"), store.add(RIVER, "b"))
+        assert await store.count_articles() == 1
+    assert sorted([first.duplicate, second.duplicate]) == [False, True]
+    assert first.article.id == second.article.id
+
+
+async def test_a_remove_during_an_add_leaves_both_done(db_path: Path) -> None:
+    async with await Store.open(db_path) as store:
+        old = (await store.add(RIVER, "t")).article
+        later = article("Later", "A second article arrives later.")
+        removed, added = await asyncio.gather(store.remove(old.id), store.add(later, "t"))
+        listed = await store.list_articles()
+    assert removed is not None and removed.id == old.id
+    assert [a.id for a in listed] == [added.article.id]
+
+
+async def test_readers_see_a_transaction_only_once_it_commits(db_path: Path) -> None:
+    async with await Store.open(db_path) as store:
+        async with store.atomic() as db:
+            await db.execute(
+                "INSERT INTO articles (title, text, original, added_by, added_at, content_hash)"
+                " VALUES ('Draft', 'x', 'x', 't', 'now', 'h')"
+            )
+            during = await store.count_articles()
+        after = await store.count_articles()
+    assert (during, after) == (0, 1)
+
+
+async def test_a_writer_in_another_connection_is_waited_for(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 20)  # shorter than the hold below
+    async with await Store.open(db_path) as first, await Store.open(db_path) as second:
+        async with first.atomic():
+            waiting = asyncio.create_task(second.add(RIVER, "second"))
+            await asyncio.sleep(0.3)
+            assert not waiting.done()
+        added = await waiting
+        assert not added.duplicate
+        assert await first.count_articles() == 1
+
+
+async def test_each_database_has_its_own_lasting_id(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "a.db") as a, await Store.open(tmp_path / "b.db") as b:
+        ids = (a.db_id, b.db_id)
+    async with await Store.open(tmp_path / "a.db") as again:
+        assert again.db_id == ids[0]
+    assert ids[0] != ids[1]
+    assert all(len(i) == 32 for i in ids)
+
+
+async def test_a_database_of_the_first_schema_gains_an_id(db_path: Path) -> None:
+    old = sqlite3.connect(db_path)
+    old.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    old.close()
+    async with await Store.open(db_path) as store:
+        assert len(store.db_id) == 32
+    db = sqlite3.connect(db_path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    db.close()
 
 
 def _fields(obj: object) -> dict[str, object]:

@@ -1,8 +1,10 @@
 """The index on disk: segment files beside the database and a manifest naming them.
 
-``<db>.index/manifest.json`` lists the segments, the passage ids masked as removed and
-the store generation they reflect. Every file is written under a temporary name and
-renamed, and writers in different processes take turns through a lock file.
+``<db>.index/manifest.json`` lists the segments, the passage ids masked as removed, the
+store generation they reflect and the id of the database they were built from. Every file
+is written under a temporary name and renamed, and writers in different processes take
+turns through a lock file (readers of segment files hold it too, as a writer deletes the
+files that its manifest no longer names).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Manifest:
     max_passage_id: int = 0
     generation: int = -1
     serial: int = 0
+    db_id: str = ""
 
 
 class IndexFiles:
@@ -71,10 +74,12 @@ class IndexFiles:
             max_passage_id=int(data["max_passage_id"]),
             generation=int(data["generation"]),
             serial=int(data["serial"]),
+            db_id=str(data.get("db_id", "")),
         )
 
     def write(self, manifest: Manifest) -> None:
-        """Replace the manifest atomically, then delete segment files it no longer names."""
+        """Replace the manifest atomically, then delete segment files it no longer names
+        (and those a killed writer left half-written)."""
         manifest.serial += 1
         body = {"format": FORMAT, **{k: getattr(manifest, k) for k in Manifest.__slots__}}
         tmp = self.dir / "manifest.json.tmp"
@@ -84,7 +89,7 @@ class IndexFiles:
             os.fsync(f.fileno())
         os.replace(tmp, self.dir / "manifest.json")
         keep = set(manifest.segments)
-        for path in self.dir.glob("seg-*.npz"):
+        for path in self.dir.glob("seg-*.npz*"):
             if path.name not in keep:
                 path.unlink(missing_ok=True)
 

@@ -3,17 +3,22 @@
 Before each search it asks the store for its generation; when another process (or this
 one) added or removed articles since, it analyzes only the new passages into a new
 segment and masks the removed ones, persisting both, so a restart never re-tokenizes.
+Updates take turns: within a process under a lock, across processes under the index's
+file lock, each starting from the manifest on disk. An index built for another database
+(its id differs) or newer than the database (restored from a backup) is rebuilt.
 CPU work runs in a worker thread, so questions keep being answered meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import NDArray
 from tqdm import tqdm
 
 from corpus.store import Store
@@ -26,6 +31,7 @@ from index.search.inverted import InvertedIndex, Scored
 
 MERGE_AT = 8
 BATCH = 20_000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +52,7 @@ class Retriever:
         self.index = InvertedIndex(settings.bm25)
         self.files = IndexFiles.beside(store.path)
         self.progress = progress
-        self._manifest = Manifest(analyzer=settings.analyzer.key())
+        self._manifest = self._empty(serial=-1)
         self._loaded: dict[str, seg.Segment] = {}
         self._generation = -2
         self._lock = asyncio.Lock()
@@ -67,34 +73,78 @@ class Retriever:
         if not removed and await self.store.generation() == self._generation:
             return
         async with self._lock, self.files.locked():
-            generation = await self.store.generation()
-            if not removed and generation == self._generation:
-                return
-            manifest = self.files.read(self.settings.analyzer.key())
-            if manifest.serial != self._manifest.serial or not self._loaded:
+            try:
+                await self._sync_locked(removed)
+            except BaseException:
+                self._forget()  # the index in memory may be ahead of the manifest
+                raise
+
+    async def _sync_locked(self, removed: Sequence[int]) -> None:
+        generation = await self.store.generation()
+        if not removed and generation == self._generation:
+            return
+        manifest = await self._current(generation)
+        changed = False
+        if removed:
+            self.index.remove(removed)
+            manifest.removed = sorted(set(manifest.removed) | set(removed))
+            changed = True
+        changed |= await self._catch_up(manifest)
+        changed |= await self._drop_removed(manifest)
+        if len(manifest.segments) > MERGE_AT:
+            changed |= await asyncio.to_thread(self._merge_small, manifest)
+        if changed or manifest.generation != generation:
+            manifest.generation = generation
+            await asyncio.to_thread(self.files.write, manifest)
+        self._manifest = manifest
+        self._generation = generation
+
+    async def _current(self, generation: int) -> Manifest:
+        """The manifest on disk with its segments loaded; an empty one if it can't be trusted."""
+        manifest = self.files.read(self.settings.analyzer.key())
+        reason = self._distrust(manifest, generation)
+        if reason is None and (manifest != self._manifest or not self._loaded):
+            try:
                 await asyncio.to_thread(self._load, manifest)
-            changed = False
-            if removed:
-                self.index.remove(removed)
-                manifest.removed = sorted(set(manifest.removed) | set(removed))
-                changed = True
-            changed |= await self._catch_up(manifest)
-            changed |= await self._drop_removed(manifest)
-            if len(manifest.segments) > MERGE_AT:
-                changed |= await asyncio.to_thread(self._merge_small, manifest)
-            if changed or manifest.generation != generation:
-                manifest.generation = generation
-                await asyncio.to_thread(self.files.write, manifest)
-            self._manifest = manifest
-            self._generation = generation
+            except (OSError, ValueError, KeyError) as e:
+                reason = f"a segment file could not be read ({e})"
+        if reason is None:
+            return manifest
+        log.warning("rebuilding the search index %s from the store: %s", self.files.dir, reason)
+        self._loaded = {}
+        self.index.replace([])
+        return self._empty(manifest.serial)
+
+    def _distrust(self, manifest: Manifest, generation: int) -> str | None:
+        """Why the manifest on disk does not describe this store, or None if it does."""
+        if manifest.serial == 0:  # no index yet (or an unreadable one): built from scratch
+            manifest.db_id = self.store.db_id
+        elif not manifest.db_id:
+            return "it does not name its database (an older qabot built it)"
+        elif manifest.db_id != self.store.db_id:
+            return "it was built for another database (the file was replaced)"
+        elif manifest.generation > generation:
+            return "it is newer than the database (restored from a backup?)"
+        return None
+
+    def _empty(self, serial: int) -> Manifest:
+        return Manifest(
+            analyzer=self.settings.analyzer.key(), serial=serial, db_id=self.store.db_id
+        )
+
+    def _forget(self) -> None:
+        """Make the next sync reload the index from disk."""
+        self._manifest = self._empty(serial=-1)
+        self._generation = -2
 
     def _load(self, manifest: Manifest) -> None:
         removed = np.asarray(manifest.removed, dtype=np.int64)
-        self._loaded = {
+        loaded = {
             name: self._loaded.get(name) or self.files.load_segment(name)
             for name in manifest.segments
         }
-        self.index.replace([(s, live_mask(s, removed)) for s in self._loaded.values()])
+        self._loaded = loaded
+        self.index.replace([(s, live_mask(s, removed)) for s in loaded.values()])
 
     async def _catch_up(self, manifest: Manifest) -> bool:
         """Analyze passages newer than the index into a new segment."""
@@ -142,27 +192,36 @@ class Retriever:
         return True
 
     def _merge_small(self, manifest: Manifest) -> bool:
-        """Merge every segment but the largest into one, so searches visit few segments."""
+        """Merge the segments on each side of the largest, so searches visit at most three.
+
+        Only neighbours merge: segments then stay in passage id order, as merging needs, and
+        segments of equal size (one per added article) merge too.
+        """
         snap = self.index.snapshot
-        big = max(s.size for s in snap.segments)
-        small = [(s, m) for s, m in zip(snap.segments, snap.live, strict=True) if s.size < big]
-        if len(small) < 2:
-            return False
-        merged = seg.merge(small)
+        sizes = [s.size for s in snap.segments]
+        big = sizes.index(max(sizes))
+        pairs = list(zip(snap.segments, snap.live, strict=True))
+        runs = [run for run in (pairs[big + 1 :], pairs[:big]) if len(run) >= 2]
+        for run in runs:
+            self._merge_run(manifest, run)
+        return bool(runs)
+
+    def _merge_run(
+        self, manifest: Manifest, run: list[tuple[seg.Segment, NDArray[np.bool_]]]
+    ) -> None:
+        merged = seg.merge(run)
         name = self.files.save_segment(merged)
-        self.index.swap_merged([s for s, _ in small], merged)
-        small_ids = {id(s) for s, _ in small}
-        dropped = {n for n, s in self._loaded.items() if id(s) in small_ids}
+        self.index.swap_merged([s for s, _ in run], merged)
+        dropped = {n for n, s in self._loaded.items() if any(s is r for r, _ in run)}
         position = min(manifest.segments.index(n) for n in dropped)
         manifest.segments = [n for n in manifest.segments if n not in dropped]
         manifest.segments.insert(position, name)
         self._loaded = {n: self._loaded.get(n) or merged for n in manifest.segments}
-        return True
 
     async def reindex(self) -> None:
         """Throw the stored index away and build it again from the store."""
         async with self._lock, self.files.locked():
-            empty = Manifest(analyzer=self.settings.analyzer.key(), serial=self._manifest.serial)
+            empty = self._empty(self.files.read(self.settings.analyzer.key()).serial)
             await asyncio.to_thread(self.files.write, empty)
             self._loaded = {}
             self.index.replace([])
@@ -193,7 +252,9 @@ class Retriever:
             p = passages.get(s.passage_id)
             if p is None:
                 continue
-            a = articles[p.article_id]
+            a = articles.get(p.article_id)
+            if a is None:  # removed since the passages were read
+                continue
             out.append(
                 Hit(
                     passage_id=s.passage_id,
