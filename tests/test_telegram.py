@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -483,3 +484,46 @@ async def test_an_answer_with_huge_quotes_takes_at_most_three_messages(
     assert "Otter fact 0: fur fur" in parts[0].plain
     assert parts[-1].plain.endswith("…")
     assert not api.sent("sendMessage!failed")
+
+
+async def test_shell_adds_and_admin_uploads_at_once_are_all_stored_and_answered(
+    api: FakeBotApi, bot: App, engine: Engine, tmp_path: Path
+) -> None:
+    """Four ``qabot add`` processes write to the bot's database while an admin sends six
+    files: every article is stored, every upload is confirmed, and the bot answers from the
+    articles the shell added."""
+    animals = ["ibis", "okapi", "tapir", "quokka"]
+    for name in animals:
+        (tmp_path / f"{name}.txt").write_text(
+            f"The {name}\n\nThe {name} of our story eats {name}berries every morning."
+        )
+    shell = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--db",
+            str(engine.store.path),
+            "add",
+            str(tmp_path / f"{name}.txt"),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for name in animals
+    ]
+    for i in range(6):
+        body = f"# Lake {i}\n\nLake number {i} freezes every winter for {i + 2} weeks.".encode()
+        api.message(ADMIN, document=api.add_file(f"lake{i}.md", body))
+    for process in shell:
+        _, err = await process.communicate()
+        assert process.returncode == 0, err.decode()
+    await api.wait_for(
+        lambda calls: (
+            (len([c for c in calls if c.method == "sendMessage" and "Added #" in c.text]) == 6)
+            or None
+        ),
+        timeout=60,
+    )
+    assert await engine.store.count_articles() == len(ARTICLES) + 6 + len(animals)
+    reply = await ask(api, 130, "What does the okapi eat every morning?")
+    assert "okapiberries" in reply.plain
