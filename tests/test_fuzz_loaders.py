@@ -13,19 +13,18 @@ import json
 import os
 import re
 import resource
-import signal
 import subprocess
 import sys
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from limits import time_limit
 
 from corpus.errors import IngestError
 from corpus.formats import read_file
@@ -331,22 +330,6 @@ def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
         else:
             data[at:at] = data[at : at + draw(st.integers(1, 200))] * draw(st.integers(2, 20))
     return bytes(data)
-
-
-@contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Fail, rather than hang, when one input takes far too long."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"took over {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def read_and_prepare(name: str, data: bytes) -> None:

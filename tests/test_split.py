@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
+from limits import time_limit
 
 from corpus import cut, split
 from corpus.split import is_attribution, sentences, split_sentences
@@ -15,22 +12,6 @@ from corpus.split_cases import CASES
 
 def texts(text: str) -> list[str]:
     return [text[s:e] for s, e in split_sentences(text)]
-
-
-@contextmanager
-def time_limit(seconds: int) -> Iterator[None]:
-    """Fail, rather than hang, when the block runs far longer than linear time allows."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"took over {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.parametrize(
