@@ -88,6 +88,21 @@ def test_typed_spans_find_dates_numbers_and_names() -> None:
     assert "Louis Pasteur" in [s.text for s in spans(text, PERSON)]
 
 
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("The council voted on Tuesday.", "on Tuesday"),
+        ("The ferry starts next spring.", "next spring"),
+        ("Prices rose last week.", "last week"),
+        ("The report is dated 2024-03-14.", "2024-03-14"),
+        ("The mayor rides at 10 am.", "10 am"),
+        ("The shops reopen tomorrow.", "tomorrow"),
+    ],
+)
+def test_dates_as_news_writes_them_are_dates(text: str, date: str) -> None:
+    assert date in [s.text for s in spans(text, DATE)]
+
+
 async def test_who_question_picks_the_sentence_with_a_new_name(engine: Engine) -> None:
     answer = await engine.ask("Who designed the Harbor Bridge?")
     assert "Margaret Ellison" in best(answer)

@@ -111,21 +111,22 @@ def _coverage(
     query: Query, c: Candidate, found: set[str], title: set[str], analyze: Analyze
 ) -> dict[str, float]:
     """How much of the question's idf the sentence holds; with its neighbours and title; in
-    the sentence before it. ``coverage_relative`` is filled in by ``compare``."""
+    the sentence before it. ``coverage_relative`` is filled in by ``compare``. Sums over sets
+    are exact (``fsum``), so the order Python iterates a set in cannot change an answer."""
     q, total = query.terms, query.total_idf
-    cov = sum(query.idf[t] for t in found) / total
+    cov = math.fsum(query.idf[t] for t in found) / total
     context = set(found) | title
     for n in (c.previous, c.following):
         if n is not None:
             context |= set(analyze(n.text)) & q
     prev_cov = 0.0
     if c.previous is not None:
-        prev_cov = sum(query.idf[t] for t in set(analyze(c.previous.text)) & q) / total
+        prev_cov = math.fsum(query.idf[t] for t in set(analyze(c.previous.text)) & q) / total
     return {
         "coverage": cov,
         "coverage_squared": cov * cov,
-        "coverage_context": sum(query.idf[t] for t in context) / total,
-        "coverage_title": sum(query.idf[t] for t in title) / total,
+        "coverage_context": math.fsum(query.idf[t] for t in context) / total,
+        "coverage_title": math.fsum(query.idf[t] for t in title) / total,
         "coverage_relative": 0.0,
         "coverage_previous": prev_cov,
     }

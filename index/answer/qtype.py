@@ -18,8 +18,20 @@ MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"
 )
+WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?"
+SEASON = r"(?:spring|summer|autumn|fall|winter)"
+# Dates as news writes them: "2024-03-14", "14/03/2024", "on Friday", "last week", "next
+# spring", "tomorrow", "at 10 am".
+_NEWS_DATE = (
+    r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}"
+    rf"|(?:(?:last|next|this|coming|on|every)\s+)?{WEEKDAY}"
+    rf"|(?:[Ll]ast|[Nn]ext|[Tt]his|[Ee]arly|[Ll]ate)\s+(?:week|month|year|weekend|{SEASON})"
+    r"|(?:[Yy]esterday|[Tt]omorrow|[Tt]onight)"
+    r"|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)"
+)
 _DATE = re.compile(
-    rf"\b(?:{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{3,4}}"
+    rf"\b(?:{_NEWS_DATE}"
+    rf"|{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{3,4}}"
     rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+{MONTH},?\s+\d{{3,4}}"
     rf"|{MONTH}\s+\d{{3,4}}|{MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b|{MONTH}"
     r"|(?:the\s+)?(?:early\s+|late\s+|mid-?)?\d{3,4}s"
