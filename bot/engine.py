@@ -28,7 +28,7 @@ from index.answer.semantic import MiniLM
 from index.answer.vectors import FILENAME as VECTORS_FILE
 from index.answer.vectors import CachedEmbedder
 from index.models import Answer, Hit
-from index.search.retriever import Retriever, RetrieverSettings
+from index.search import Retriever, RetrieverSettings
 
 
 @dataclass(frozen=True, slots=True)
