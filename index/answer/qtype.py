@@ -7,10 +7,11 @@ offers an answer of that type when it holds such a span that the question does n
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from index.answer.words import UPPER
+from index.answer.words import upper_class
 
 PERSON, DATE, NUMBER, PLACE, OTHER = "person", "date", "number", "place", "other"
 
@@ -54,12 +55,19 @@ _NUMBER = re.compile(
     re.IGNORECASE,
 )
 _CONNECT = r"(?:of|the|de|la|von|van|for|and|&|der|du|di|da|al|el|bin|ibn)"
-# A run of names (``index.answer.words.is_name``'s capitals, in any script), maybe joined by a
-# connecting word ("Gregory of Nyssa"), or initials ("J. R.", "U.S.").
-_NAME = re.compile(
-    rf"\b[{UPPER}][\w'’.-]*[\w](?:\s+(?:{_CONNECT}\s+)?[{UPPER}][\w'’.-]*[\w])*"
-    rf"|\b[{UPPER}]\b(?:\.\s?[{UPPER}]\.?)+",
-)
+
+
+@functools.cache
+def _name_pattern() -> re.Pattern[str]:
+    """A run of names (capitals in any script, as ``index.answer.words.is_name``), maybe
+    joined by a connecting word ("Gregory of Nyssa"), or initials ("J. R.", "U.S.")."""
+    upper = upper_class()
+    return re.compile(
+        rf"\b[{upper}][\w'’.-]*[\w](?:\s+(?:{_CONNECT}\s+)?[{upper}][\w'’.-]*[\w])*"
+        rf"|\b[{upper}]\b(?:\.\s?[{upper}]\.?)+",
+    )
+
+
 _PLACE_LEAD = re.compile(r"\b(?:in|at|from|near|to|into|across|throughout|of)\s+(?:the\s+)?$")
 _QUESTION_WORDS = frozenset(
     [
@@ -160,7 +168,7 @@ def spans(text: str, kind: str) -> list[Span]:
 
 def _names(text: str) -> list[Span]:
     out: list[Span] = []
-    for m in _NAME.finditer(text):
+    for m in _name_pattern().finditer(text):
         start, value = m.start(), m.group()
         # A sentence's first word is capitalized anyway: drop it when it is a common word.
         first, _, rest = value.partition(" ")

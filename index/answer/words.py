@@ -9,14 +9,17 @@ words between them, in any script: runs of letters and digits, a number with its
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+")
 
 
-def _upper_class() -> str:
-    """A regex character class body holding every uppercase letter, in ranges."""
+@functools.cache
+def upper_class() -> str:
+    """A regex character class body holding every uppercase letter, in ranges (built once,
+    on first use: it takes a scan of the Basic Multilingual Plane)."""
     ranges: list[tuple[int, int]] = []
     for code in range(0x10000):  # the Basic Multilingual Plane holds every living script's capitals
         if chr(code).isupper():
@@ -28,9 +31,6 @@ def _upper_class() -> str:
         re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
         for a, b in ranges
     )
-
-
-UPPER = _upper_class()  # for patterns that need "a capital" in any script
 
 
 def words(text: str) -> list[str]:
