@@ -18,24 +18,25 @@ paragraphs joined by a blank line; questions with the index of their answer's pa
   all negatives.
 - **Candidates.** Sentences are split by qabot's own splitter (``corpus.split``), and each
   carries its context as the runtime builds it (``index.answer.reranker.context_of``: the
-  article's title and the sentence before it). Retrieval is BM25Plus (qabot's default k1 0.9,
-  b 0.4) over paragraphs with their article's title, with qabot's analyzer.
+  article's title and the sentence before it). Retrieval is a small BM25 of its own over
+  paragraphs with their article's title (qabot's analyzer, k1 0.9, b 0.4, idf
+  log((n + 1) / df), no BM25Plus delta): it only has to pick hard negatives, so it does not
+  need ``index.search``'s exact rank-bm25 scores.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.evaluation.command import load_jsonl
 from bot.evaluation.metrics import contains
 from corpus.split import sentences as split_sentences
 from index.answer.reranker import context_of
@@ -116,18 +117,13 @@ def load(folder: Path = EVAL) -> tuple[list[Article], list[Item]]:
     """The articles and questions of ``folder`` (file order kept: samples depend on it)."""
     articles = [
         Article(r["id"], str(r["title"]).replace("_", " "), tuple(r["text"].split("\n\n")))
-        for r in _jsonl(folder / ARTICLES_FILE)
+        for r in load_jsonl(folder / ARTICLES_FILE)
     ]
     items = [
         Item(r["id"], r["article_id"], r["question"], tuple(r["answers"]), int(r["paragraph"]))
-        for r in _jsonl(folder / QUESTIONS_FILE)
+        for r in load_jsonl(folder / QUESTIONS_FILE)
     ]
     return articles, items
-
-
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def heldout_articles(article_ids: Iterable[str], fraction: float, seed: int) -> list[str]:
@@ -147,7 +143,7 @@ def eval_question_ids(items: Sequence[Item], n: int, seed: int) -> set[str]:
 
 
 class Corpus:
-    """The paragraphs of all articles: BM25Plus search and sentences with their contexts."""
+    """The paragraphs of all articles: BM25 search and sentences with their contexts."""
 
     def __init__(self, articles: Sequence[Article], analyzer: Analyzer | None = None) -> None:
         self.analyzer = analyzer or Analyzer()
