@@ -1,7 +1,7 @@
 """Fit the answerer's parameters on question-answering data; write ``index/answer/answerer.json``.
 
     pip install -e ".[fit]"          # LightGBM, only for fitting
-    python -m bench.fit_answerer [--tune 45000] [--semantic-tune 3000] [--out FILE]
+    python -m bench.fit_answerer [--tune 45000] [--out FILE]
 
 On a 2-core machine ranking the questions takes about 30 minutes and fitting 25 more;
 ``--save FILE`` keeps the ranked questions so that ``--load FILE`` refits without ranking.
@@ -18,9 +18,10 @@ sample with those removed. Fitted, in order:
 3. the confidence: LightGBM trees over ``index.answer.answerer.evidence``, label "the reply (step 2,
    out of fold) holds the answer", on an index with the articles of a fifth of the questions
    left out (their questions count as wrong answers), and the threshold at which it abstains
-   on ``--abstain`` of those unanswerable questions;
-4. with ``--semantic-tune N``: the same for the semantic mode on N questions, with its own
-   word budget and abstention (``--semantic-words``, ``--semantic-abstain``).
+   on ``--abstain`` of those unanswerable questions.
+
+The reranking mode's parameters (its weight, reply and confidence) are fitted after the
+reranker is trained, by ``bench/fit_rerank.py``, which reuses these steps and keeps the rest.
 
 Steps 2-4 use out-of-fold ranker scores (two folds by article) so that they see the ranker as
 it behaves on questions it was not fitted on.
@@ -49,8 +50,8 @@ from index.answer import AnswerSettings, reply
 from index.answer.confidence import evidence
 from index.answer.features import NAMES
 from index.answer.names import found as names_found
-from index.answer.ranking import SEMANTIC_TOP, ranker_scores, semantic_cosines
-from index.answer.semantic import SemanticUnavailable, require
+from index.answer.ranking import ranker_scores
+from index.answer.reranker import context_of
 from index.answer.trees import Forest, from_lightgbm
 from index.search.analyze import Analyzer
 
@@ -71,6 +72,7 @@ MONOTONE = {
 }
 SAME_EVERY_RUN = {"deterministic": True, "force_row_wise": True, "seed": 0}
 ANALYZER = Analyzer()
+LEXICAL = EngineSettings(answer=AnswerSettings(rerank=False))
 LEANS_BACK, FIRST_SENTENCE, PASSAGE_RANK = (
     NAMES.index(n) for n in ("leans_back", "first_sentence", "passage_rank")
 )
@@ -89,7 +91,9 @@ class Record:
     texts: list[str]
     missing_idf: float
     passages: np.ndarray
-    cosines: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    indexed: int = 0
+    contexts: list[str] = field(default_factory=list)
+    logits: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def fold(article: str) -> int:
@@ -98,27 +102,41 @@ def fold(article: str) -> int:
 
 async def collect(db: Path, questions: list[Question], held: set[str]) -> list[Record]:
     """Rank every question on the store at ``db`` and keep what the fit needs."""
+    async with await Engine.open(db, LEXICAL) as engine:
+        answerable = [q.article_id not in held for q in questions]
+        return await collect_on(engine, questions, answerable, f"ranking on {db.name}")
+
+
+async def collect_on(
+    engine: Engine, questions: list[Question], answerable: list[bool], desc: str | None = None
+) -> list[Record]:
+    """Rank every question on an open engine; ``answerable`` says whose answer it holds."""
     out = []
-    async with await Engine.open(db, EngineSettings()) as engine:
-        answerer = engine.answerer
-        for q in tqdm(questions, desc=f"ranking on {db.name}", file=sys.stderr):
-            query, hits, cands, rows = await answerer.gather(q.question)
-            if not cands:
-                continue
-            texts = [c.sentence.text for c in cands]
-            out.append(
-                Record(
-                    question=q.question,
-                    article=q.article_id,
-                    answerable=q.article_id not in held,
-                    rows=np.asarray(rows, dtype=np.float64),
-                    labels=np.array([contains(t, q.answers) for t in texts]),
-                    words=np.array([len(t.split()) for t in texts]),
-                    texts=texts,
-                    missing_idf=query.missing_idf / query.total_idf,
-                    passages=np.array([h.score / query.total_idf for h in hits]),
-                )
+    await engine.retriever.sync()  # the index is loaded on first use
+    indexed = engine.retriever.index.snapshot.n_docs
+    asked = zip(questions, answerable, strict=True)
+    for q, can in tqdm(asked, desc=desc, total=len(questions), file=sys.stderr, disable=not desc):
+        query, hits, cands, rows = await engine.answerer.gather(q.question)
+        if not cands:
+            continue
+        texts = [c.sentence.text for c in cands]
+        out.append(
+            Record(
+                question=q.question,
+                article=q.article_id,
+                answerable=can,
+                rows=np.asarray(rows, dtype=np.float64),
+                labels=np.array([contains(t, q.answers) for t in texts]),
+                words=np.array([len(t.split()) for t in texts]),
+                texts=texts,
+                missing_idf=query.missing_idf / query.total_idf,
+                passages=np.array([h.score / query.total_idf for h in hits]),
+                indexed=indexed,
+                contexts=[
+                    context_of(c.hit.title, c.previous.text if c.previous else None) for c in cands
+                ],
             )
+        )
     return out
 
 
@@ -282,7 +300,7 @@ def evidence_rows(
     for r in records:
         s = scores[id(r)]
         order = np.argsort(-s, kind="stable")
-        cos = r.cosines[order].tolist() if r.cosines.size else None
+        logits = r.logits[order].tolist() if r.logits.size else None
         found = names_found(r.question, [r.texts[i] for i in order], ANALYZER)
         facts = evidence(
             s[order].tolist(),
@@ -290,7 +308,8 @@ def evidence_rows(
             r.missing_idf,
             r.passages.tolist(),
             found,
-            cos,
+            logits,
+            r.indexed,
         )
         names = list(facts)
         rows.append(list(facts.values()))
@@ -305,6 +324,7 @@ def fit_confidence(
     scores: dict[int, np.ndarray],
     holds: tuple[np.ndarray, np.ndarray],
     abstain: float,
+    min_coverage: float = 0.4,
 ) -> dict[str, Any]:
     """Trees for the log-odds that the reply holds the answer, and the threshold at which,
     with the coverage gate, the answerer abstains on ``abstain`` of the unanswerable questions
@@ -327,7 +347,6 @@ def fit_confidence(
         p[folds == k] = model.predict_proba(x[folds == k])[:, 1]
         p_full[folds_full == k] = model.predict_proba(x_full[folds_full == k])[:, 1]
     coverage = names.index("coverage_context")
-    min_coverage = AnswerSettings().min_coverage
     gated, gated_full = x[:, coverage] < min_coverage, x_full[:, coverage] < min_coverage
     left = abstain - np.mean(gated[~answerable])
     ungated = p[~answerable & ~gated]
@@ -352,49 +371,12 @@ def fit_confidence(
     return {"forest": forest, "threshold": round(threshold, 4)}
 
 
-def add_cosines(records: list[Record], scores: dict[int, np.ndarray], vectors: Path | None) -> None:
-    """The MiniLM cosines of each record's best lexical candidates, in candidate order;
-    sentence vectors are read from and kept in the ``vectors`` file when one is given."""
-    from index.answer.semantic import MiniLM
-
-    embedder = MiniLM(cache_size=1_000_000, path=vectors)
-    for r in tqdm(records, desc="embedding", file=sys.stderr):
-        order = np.argsort(-scores[id(r)], kind="stable")[:SEMANTIC_TOP]
-        encoded = embedder.encode([r.question] + [r.texts[i] for i in order])
-        cos = np.array(semantic_cosines(encoded, len(r.texts)))
-        r.cosines = np.empty(len(r.texts))
-        r.cosines[np.argsort(-scores[id(r)], kind="stable")] = cos
-    embedder.close()
-
-
-def fit_cosine_weight(records: list[Record], scores: dict[int, np.ndarray]) -> float:
-    """The cosine weight that puts a right sentence first most often."""
-    best, weight = -1.0, 0.0
-    for w in np.arange(0.0, 20.01, 0.5):
-        acc = top_k(records, {id(r): scores[id(r)] + w * r.cosines for r in records}, 1)
-        if acc > best:
-            best, weight = acc, float(w)
-    print(
-        f"semantic: cosine weight {weight} puts a right sentence first {best:.4f}", file=sys.stderr
-    )
-    return weight
-
-
-def semantic_installed() -> bool:
-    try:
-        require()
-    except SemanticUnavailable as e:
-        print(f"semantic mode not fitted: {e}", file=sys.stderr)
-        return False
-    return True
-
-
 async def build(db: Path, articles: list[dict[str, Any]]) -> None:
     source = db.with_suffix(".jsonl")
     with open(source, "w", encoding="utf-8") as f:
         for a in articles:
             f.write(json.dumps(a, ensure_ascii=False) + "\n")
-    async with await Engine.open(db, EngineSettings(), progress=True) as engine:
+    async with await Engine.open(db, LEXICAL, progress=True) as engine:
         await engine.add_source(str(source), "fit")
 
 
@@ -430,20 +412,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "reply": fitted_reply,
         "confidence": fit_confidence(unsure, ranked, scores, (holds, holds_full), args.abstain),
     }
-    if args.semantic_tune and semantic_installed():
-        some = ranked[:: max(1, len(ranked) // args.semantic_tune)]
-        held_some = unsure[:: max(1, len(unsure) // args.semantic_tune)]
-        add_cosines(some + held_some, scores, args.vectors)
-        weight = fit_cosine_weight(some, scores)
-        rescored = {id(r): scores[id(r)] + weight * r.cosines for r in some + held_some}
-        fitted_reply, holds_full, holds = fit_reply(some, held_some, rescored, args.semantic_words)
-        fitted["semantic"] = {
-            "cosine": weight,
-            "reply": fitted_reply,
-            "confidence": fit_confidence(
-                held_some, some, rescored, (holds, holds_full), args.semantic_abstain
-            ),
-        }
     return fitted
 
 
@@ -453,33 +421,13 @@ def main() -> int:
     p.add_argument("--questions", type=Path, default=EVAL / "squad-train.questions.jsonl")
     p.add_argument("--tune", type=int, default=45000, help="tuning sample size before removal")
     p.add_argument(
-        "--semantic-tune", type=int, default=3000, help="questions for the semantic fit (0: none)"
-    )
-    p.add_argument(
-        "--vectors",
-        type=Path,
-        help="a sentence-vector file to reuse and fill, e.g. one kept by qabot eval --vectors",
-    )
-    p.add_argument(
         "--words",
         type=float,
         default=61.0,
         help="mean words of a reply, the sentences its quotes lean on included (replies the"
         " answerer abstains on count here, so answered replies average about 3 words fewer)",
     )
-    p.add_argument(
-        "--semantic-words",
-        type=float,
-        default=58.0,
-        help="the same for the semantic mode, which abstains less, so its replies run longer",
-    )
     p.add_argument("--abstain", type=float, default=0.61, help="abstention on unanswerable")
-    p.add_argument(
-        "--semantic-abstain",
-        type=float,
-        default=0.65,
-        help="the same for the semantic mode, whose smaller fit needs a margin above 0.60",
-    )
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument("--save", type=Path, help="pickle the ranked records here")
     p.add_argument("--load", type=Path, help="reuse records pickled by --save (no ranking)")

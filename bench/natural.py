@@ -6,7 +6,7 @@ executive, Margit Sandor"), some of them not answered by any of the texts. A que
 right when the reply quotes a sentence holding its answer, or when it declines a question
 the texts do not answer. All five articles are indexed together, as a small bot would hold.
 
-    python -m bench.natural [--verbose]
+    python -m bench.natural [--verbose] [--lexical]
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.engine import Engine
+from bot.engine import Engine, EngineSettings
+from index.answer import AnswerSettings
 
 SET = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "natural"
 
@@ -48,11 +49,12 @@ def verdict(case: Case, answered: bool, quoted: list[str]) -> str:
     return "right" if held else "wrong"
 
 
-async def run(folder: Path = SET) -> dict[str, Any]:
+async def run(folder: Path = SET, rerank: bool = True) -> dict[str, Any]:
     cases = load_cases(folder)
     details = []
+    settings = EngineSettings(answer=AnswerSettings(rerank=rerank))
     with tempfile.TemporaryDirectory() as tmp:
-        async with await Engine.open(Path(tmp) / "natural.db") as engine:
+        async with await Engine.open(Path(tmp) / "natural.db", settings) as engine:
             for path in sorted(folder.glob("*.md")):
                 await engine.add_source(str(path), "natural")
             for case in cases:
@@ -70,6 +72,7 @@ async def run(folder: Path = SET) -> dict[str, Any]:
     counts = {v: sum(d["verdict"] == v for d in details) for v in _VERDICTS}
     answerable = [c for c in cases if c.answer is not None]
     return {
+        "ranker": "lexical + reranker" if rerank else "lexical",
         "questions": len(cases),
         "answerable": len(answerable),
         "unanswerable": len(cases) - len(answerable),
@@ -85,8 +88,9 @@ _VERDICTS = ("right", "wrong", "missed", "false_answer")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--verbose", action="store_true", help="print every question's verdict")
+    parser.add_argument("--lexical", action="store_true", help="answer without the reranker")
     args = parser.parse_args(argv)
-    report = asyncio.run(run())
+    report = asyncio.run(run(rerank=not args.lexical))
     if not args.verbose:
         report.pop("details")
     json.dump(report, sys.stdout, indent=1, ensure_ascii=False)

@@ -4,9 +4,7 @@ It wires the store (corpus), the retriever and the answerer (index) together, an
 blocking work (reading files, fetching URLs, cleaning and splitting) in worker threads
 so that a bot keeps answering while an article is being added. Any number of tasks (and
 processes) may add, remove and ask at once: the store takes the writes one at a time and
-questions only see articles whose adding has completed. With the semantic reranker
-on, it also encodes the sentences of the articles it adds and keeps their vectors beside
-the index (``index.answer.vectors``), so that a question only has to encode itself.
+questions only see articles whose adding has completed.
 """
 
 from __future__ import annotations
@@ -24,9 +22,6 @@ from corpus.prepare import prepare
 from corpus.sources import Limits, Loaded, load_bytes, load_message, load_source
 from corpus.store import Store
 from index.answer import Answerer, AnswerSettings
-from index.answer.semantic import MiniLM
-from index.answer.vectors import FILENAME as VECTORS_FILE
-from index.answer.vectors import CachedEmbedder
 from index.models import Answer, Hit
 from index.search import Retriever, RetrieverSettings
 
@@ -41,8 +36,8 @@ class EngineSettings:
     def from_env(cls) -> EngineSettings:
         max_bytes = os.environ.get("QABOT_MAX_BYTES")
         limits = Limits(max_bytes=int(max_bytes)) if max_bytes else Limits()
-        semantic = os.environ.get("QABOT_SEMANTIC", "").strip().lower() in {"1", "true", "yes"}
-        return cls(answer=AnswerSettings(semantic=semantic), limits=limits)
+        rerank = os.environ.get("QABOT_RERANK", "1").strip().lower() not in {"0", "false", "no"}
+        return cls(answer=AnswerSettings(rerank=rerank), limits=limits)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,20 +63,13 @@ def tally(outcomes: Iterable[AddOutcome]) -> dict[str, int]:
 
 
 class Engine:
-    """One store, its index and the answerer; with semantic on, the sentence vectors too."""
+    """One store, its index and the answerer."""
 
-    def __init__(
-        self,
-        store: Store,
-        retriever: Retriever,
-        settings: EngineSettings,
-        embedder: CachedEmbedder | None = None,
-    ) -> None:
+    def __init__(self, store: Store, retriever: Retriever, settings: EngineSettings) -> None:
         self.store = store
         self.retriever = retriever
         self.settings = settings
-        self.embedder = embedder
-        self.answerer = Answerer(retriever, settings.answer, embedder=embedder)
+        self.answerer = Answerer(retriever, settings.answer)
 
     @classmethod
     async def open(
@@ -94,17 +82,12 @@ class Engine:
         store = await Store.open(db_path or default_db_path())
         try:
             retriever = Retriever(store, settings.retriever, progress=progress)
-            embedder = None
-            if settings.answer.semantic:
-                embedder = MiniLM(path=retriever.files.dir / VECTORS_FILE)
-            return cls(store, retriever, settings, embedder)
+            return cls(store, retriever, settings)
         except BaseException:
-            await store.close()  # e.g. SemanticUnavailable: don't leave its thread running
+            await store.close()  # e.g. a broken reranker folder: don't leave its thread running
             raise
 
     async def close(self) -> None:
-        if self.embedder is not None:
-            self.embedder.close()
         await self.store.close()
 
     async def __aenter__(self) -> Engine:
@@ -142,17 +125,7 @@ class Engine:
             if on_each is not None:
                 on_each(outcome)
         await self.retriever.sync()
-        await self._encode_sentences([o.article.id for o in outcomes if o.article is not None])
         return outcomes
-
-    async def _encode_sentences(self, article_ids: list[int]) -> None:
-        """With semantic on, store the vectors that these articles' sentences lack.
-
-        Duplicates count too, so adding again what was added with semantic off fills it in.
-        """
-        if self.embedder is not None and article_ids:
-            texts = await self.store.sentence_texts(article_ids)
-            await asyncio.to_thread(self.embedder.fill, texts, self.retriever.progress)
 
     async def _add_one(self, item: Loaded, added_by: str) -> AddOutcome:
         if item.draft is None:
@@ -191,14 +164,5 @@ class Engine:
         return await self.answerer.ask(question)
 
     async def reindex(self) -> None:
-        """Rebuild the index; with semantic on, drop unused vectors and add missing ones."""
+        """Rebuild the search index from the stored articles."""
         await self.retriever.reindex()
-        await self.sync_vectors()
-
-    async def sync_vectors(self) -> None:
-        """With semantic on, keep the vectors of the stored sentences only: drop the others
-        (removed articles', questions') and encode the missing ones."""
-        if self.embedder is not None:
-            texts = await self.store.sentence_texts()
-            await asyncio.to_thread(self.embedder.prune, texts)
-            await asyncio.to_thread(self.embedder.fill, texts, self.retriever.progress)

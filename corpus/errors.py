@@ -8,7 +8,6 @@ QabotError
 │   ├── DecodeFailed       not valid UTF-8 text
 │   └── FetchFailed        a URL that could not be fetched or is not an article
 ├── ArticleNotFound        no article has that id
-├── SemanticUnavailable    (index.answer.semantic) the semantic extra is not installed
 └── RerankerError          (index.answer.reranker) the reranker's folder cannot be used
     ├── RerankerUnavailable  onnxruntime or tokenizers is not installed
     ├── RerankerMissing      a file of the folder is missing

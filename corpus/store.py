@@ -299,17 +299,6 @@ class Store:
         found = await self._sentence_ranges([(article_id, p, p) for p in positions])
         return [found[k] for k in sorted(found)]
 
-    async def sentence_texts(self, article_ids: Iterable[int] | None = None) -> list[str]:
-        """The distinct texts of the sentences of these articles (of all, without ids)."""
-        sql = "SELECT DISTINCT text FROM sentences"
-        args: tuple[int, ...] = ()
-        if article_ids is not None:
-            args = tuple(article_ids)
-            if not args:
-                return []
-            sql += f" WHERE article_id IN ({','.join('?' * len(args))})"
-        return [str(row[0]) for row in await _rows(self._db, sql, args)]
-
     async def _sentence_ranges(
         self, ranges: Sequence[tuple[int, int, int]]
     ) -> dict[tuple[int, int], Sentence]:

@@ -10,7 +10,9 @@ import pytest
 from bot.engine import Engine
 from index.answer import Answerer
 from index.answer.qtype import DATE, NUMBER, OTHER, PERSON, PLACE, question_type, spans
+from index.answer.span import short_answer
 from index.models import Answer
+from index.search import Analyzer
 from tests.conftest import engine_with
 
 ARTICLES = [
@@ -163,3 +165,11 @@ async def test_same_question_same_answer(engine: Engine) -> None:
         again.sources,
         again.confidence,
     )
+
+
+def test_a_short_answer_is_never_a_name_the_question_holds() -> None:
+    analyzer = Analyzer()
+    text = "Ana Ruiz said that Marta Lopez will run the new shop."
+    question = frozenset(analyzer("Who did Ana Ruiz say will run the new shop?"))
+    span = short_answer(text, PERSON, question, analyzer)
+    assert span is not None and span.text == "Marta Lopez"

@@ -1,9 +1,9 @@
 """The sentence reranker's runtime (index.answer.reranker) and its training pairs' split.
 
-The runtime tests build their own tiny model: a word-level tokenizer made with ``tokenizers``
-and an ONNX graph made with ``onnx.helper`` whose logit is the sum of a weight per word of
-the pair's second segment. So they need neither torch nor the real weights, and they skip
-when onnx, onnxruntime or tokenizers is missing. The split tests need none of these.
+The runtime tests build their own tiny model: a WordPiece tokenizer file whose vocabulary is
+whole words, and an ONNX graph made with ``onnx.helper`` whose logit is the sum of a weight
+per word of the pair's second segment. So they need neither torch nor the real weights, and
+they skip when onnx or onnxruntime is missing. The split tests need none of these.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from index.answer.reranker import (
     sha256_of,
 )
 
-SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "|", ":"]
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "|", ":", ".", ",", "?"]
 TEXT = "when did the river festival open it opened in june paris is a city rain fell all day"
 WORDS = [*SPECIAL, *TEXT.split(), *"mayor said tickets sold out title".split()]
 HEAVY = {"june": 3.0, "opened": 1.0, "festival": 0.5, "title": 0.25}
@@ -47,17 +47,14 @@ MAX_TOKENS = 24
 
 
 def _tokenizer_file(path: Path) -> None:
-    tokenizers = pytest.importorskip("tokenizers")
+    """A BERT WordPiece tokenizer file whose vocabulary is whole words only."""
     vocab = {w: i for i, w in enumerate(dict.fromkeys(WORDS))}
-    tok = tokenizers.Tokenizer(tokenizers.models.WordLevel(vocab, unk_token="[UNK]"))
-    tok.normalizer = tokenizers.normalizers.Lowercase()
-    tok.pre_tokenizer = tokenizers.pre_tokenizers.Whitespace()
-    tok.post_processor = tokenizers.processors.TemplateProcessing(
-        single="[CLS] $A [SEP]",
-        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
-    )
-    tok.save(str(path))
+    data = {
+        "model": {"type": "WordPiece", "vocab": vocab, "unk_token": "[UNK]"},
+        "normalizer": {"type": "BertNormalizer", "lowercase": True, "strip_accents": None},
+        "pre_tokenizer": {"type": "BertPreTokenizer"},
+    }
+    path.write_text(json.dumps(data))
 
 
 def _model_file(path: Path, per_token: bool = False) -> None:
@@ -329,3 +326,12 @@ def test_test_questions_come_from_heldout_articles_only() -> None:
         assert any(c.holds for c in t.candidates)
         assert all(c.article_id != t.item.article_id for c in t.elsewhere)
         assert t.candidates[0].context.startswith("Town ")
+
+
+def test_a_tokenizer_of_another_kind_is_refused(folder: Path) -> None:
+    data = json.loads((folder / TOKENIZER_FILE).read_text())
+    data["model"]["type"] = "WordLevel"
+    (folder / TOKENIZER_FILE).write_text(json.dumps(data))
+    _provenance(folder)
+    with pytest.raises(RerankerCorrupt, match="not BERT's WordPiece"):
+        Reranker.load(folder)

@@ -6,6 +6,10 @@ With ``--holdout-fraction F`` whole articles are left out of the index until abo
 fraction F of the sampled questions have no answer in it. Scores use SQuAD's answer
 normalization (``bot.evaluation.metrics``). "First sentence" means the reply's best-ranked
 sentence (the answer sentence), wherever reading order puts it.
+
+With ``--unseen`` only questions of the articles that neither the reranker nor the fit of its
+mode ever saw are asked (``reported_on`` in ``index/answer/answerer.json``); the index
+still holds every article, as a user's would.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import argparse
 import asyncio
 import json
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -29,9 +32,8 @@ from bot.engine import Engine, EngineSettings
 from bot.evaluation.baseline import Baseline
 from bot.evaluation.metrics import contains, exact_match, f1, percentile
 from index.answer import AnswerSettings
-from index.answer.vectors import FILENAME as VECTORS_FILE
+from index.answer.fitted import fitted
 from index.models import Answer
-from index.search.files import IndexFiles
 
 RECALL_AT = (1, 5, 20)
 
@@ -125,22 +127,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--baseline", action="store_true", help="also run plain rank-bm25")
     parser.add_argument(
-        "--semantic",
+        "--unseen",
         action="store_true",
-        help='rerank with sentence embeddings (needs pip install "qabot[semantic]")',
+        help="ask only questions of the articles no model was trained or fitted on",
+    )
+    parser.add_argument(
+        "--lexical",
+        action="store_true",
+        help="answer without the reranker (the lexical ranker alone)",
     )
     parser.add_argument(
         "--holdout-fraction",
         type=float,
         default=0.0,
         help="leave out the articles of about this fraction of the questions",
-    )
-    parser.add_argument(
-        "--vectors",
-        type=Path,
-        default=None,
-        help="with --semantic: a sentence-vector file kept between runs, so that a rerun"
-        " encodes only the questions (created if missing)",
     )
 
 
@@ -204,9 +204,21 @@ def answer_outcome(answer: Answer, passages: list[str]) -> Outcome:
     )
 
 
+def unseen_articles() -> set[str]:
+    """The articles that neither the reranker nor its mode's fit saw (``bench/fit_rerank.py``)."""
+    mode = fitted().rerank
+    if mode is None or not mode.reported_on:
+        raise SystemExit("qabot eval --unseen: answerer.json records no unseen articles")
+    return set(mode.reported_on)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     articles = load_jsonl(args.articles)
-    questions = sample(load_questions(args.questions), args.sample, args.seed)
+    asked = load_questions(args.questions)
+    if args.unseen:
+        unseen = unseen_articles()
+        asked = [q for q in asked if q.article_id in unseen]
+    questions = sample(asked, args.sample, args.seed)
     left_out = holdout(
         questions, [str(a["id"]) for a in articles], args.holdout_fraction, args.seed
     )
@@ -219,19 +231,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for a in kept:
                 f.write(json.dumps(a, ensure_ascii=False) + "\n")
         started = time.perf_counter()
-        settings = EngineSettings()
-        if args.semantic:
-            settings = EngineSettings(answer=AnswerSettings(semantic=True))
-        db = Path(tmp) / "eval.db"
-        kept_vectors = IndexFiles.beside(db).dir / VECTORS_FILE
-        if args.semantic and args.vectors is not None and args.vectors.exists():
-            kept_vectors.parent.mkdir(parents=True)
-            shutil.copyfile(args.vectors, kept_vectors)
-        engine = await Engine.open(db, settings, progress=True)
+        settings = EngineSettings(answer=AnswerSettings(rerank=not args.lexical))
+        engine = await Engine.open(Path(tmp) / "eval.db", settings, progress=True)
         try:
             outcomes = await engine.add_source(str(source), "eval")
-            if args.semantic and args.vectors is not None:
-                await engine.sync_vectors()  # drops earlier runs' questions: all timed anew
             failed = [o for o in outcomes if o.error]
             if failed:
                 print(f"{len(failed)} articles failed, e.g. {failed[0].error}", file=sys.stderr)
@@ -258,9 +261,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     base.add(q, out, answerable)
         finally:
             await engine.close()
-        if args.semantic and args.vectors is not None:
-            shutil.copyfile(kept_vectors, args.vectors)
     report = ours.report(passages, holding)
+    report["ranker"] = "lexical" if args.lexical else "lexical + reranker"
+    report["asked_from"] = (
+        f"only the {len(unseen_articles())} articles no model was trained or fitted on"
+        if args.unseen
+        else "every article (the models were trained or fitted on some of them)"
+    )
     if baseline is not None:
         report["baseline"] = base.report(len(baseline), holding)
     return report

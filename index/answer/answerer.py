@@ -5,16 +5,22 @@ forest of small regression trees (``index.answer.trees``) turns into a score
 (``index.answer.ranking``). A second forest turns the best candidates' evidence into a
 confidence that the reply holds the answer (``index.answer.confidence``); below its threshold
 the answerer abstains and lists the closest sources instead. A third (``index.answer.reply``)
-decides which runner-ups are worth quoting too. All of it is fitted offline by
-``bench/fit_answerer.py`` (``index.answer.fitted``), on a tuning split of SQuAD that never
-includes the questions ``qabot eval`` reports on.
+decides which runner-ups are worth quoting too.
+
+With the reranker on (the default), a cross-encoder that reads the question and each of the
+best ``top`` sentences together (``index.answer.reranker``, its model in ``model/``) adds a
+fitted multiple of its logit to their scores, and the confidence and the reply of the
+reranking mode weigh its logits too. All of it is fitted offline (``index.answer.fitted``) on
+questions and articles that ``qabot eval --unseen`` never reports on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -25,57 +31,63 @@ from index.answer.candidates import Candidate, Query, candidates
 from index.answer.confidence import evidence
 from index.answer.features import NAMES, features, leans_back
 from index.answer.fitted import FITTED, fitted
-from index.answer.ranking import (
-    SEMANTIC_TOP,
-    Ranked,
-    passage_order,
-    ranker_scores,
-    semantic_cosines,
-    sort,
-)
-from index.answer.semantic import Embedder, MiniLM
+from index.answer.ranking import Ranked, padded, passage_order, ranker_scores, sort
+from index.answer.reranker import Reranker, context_of
 from index.answer.span import short_answer
 from index.models import Answer, Hit
 from index.search import bm25
 from index.search.retriever import Retriever
 
+MODEL = Path(__file__).with_name("model")
+
+
+@functools.cache
+def load_reranker(folder: Path) -> Reranker:
+    """A reranker model folder, loaded and checked once per process."""
+    return Reranker.load(folder)
+
 
 @dataclass(frozen=True, slots=True)
 class AnswerSettings:
-    """``threshold`` defaults to the value fitted for the mode."""
+    """``threshold`` and ``min_coverage`` default to the values fitted for the mode (the
+    lexical mode needs the best sentence to hold 40% of the question's weight; the reranking
+    mode, which reads meaning, needs no shared word at all); ``rerank=False`` answers with
+    the lexical ranker alone (faster, and weaker on questions worded unlike the text);
+    ``model`` is the reranker's folder, the one shipped with qabot by default."""
 
     passages: int = 15
     max_sentences: int = 3
     threshold: float | None = None
     context: bool = True
-    semantic: bool = False
-    min_coverage: float = 0.4
+    rerank: bool = True
+    min_coverage: float | None = None
+    model: Path = MODEL
 
 
 class Answerer:
     """Answers a question from the retriever's passages, or abstains.
 
-    With ``settings.semantic`` (or an ``embedder`` given) the best lexical candidates are
-    reranked by meaning too; without the extra installed that raises ``SemanticUnavailable``.
+    With ``settings.rerank`` the shipped reranker (or the ``reranker`` given) rescores the best
+    lexical candidates; a missing or broken model folder raises ``RerankerError`` here, before
+    any question.
     """
 
     def __init__(
         self,
         retriever: Retriever,
         settings: AnswerSettings | None = None,
-        embedder: Embedder | None = None,
+        reranker: Reranker | None = None,
     ) -> None:
         self.retriever = retriever
         self.settings = settings or AnswerSettings()
-        if embedder is None and self.settings.semantic:
-            embedder = MiniLM()
-        self.embedder = embedder
         self.fitted = fitted()
         self.mode = self.fitted.lexical
-        if embedder is not None:
-            if self.fitted.semantic is None:
-                raise QabotError(f"{FITTED} has no semantic parameters: run bench/fit_answerer.py")
-            self.mode = self.fitted.semantic
+        self.reranker = None
+        if self.settings.rerank:
+            if self.fitted.rerank is None:
+                raise QabotError(f"{FITTED} has no reranking parameters: run bench/fit_rerank.py")
+            self.reranker = reranker or load_reranker(self.settings.model)
+            self.mode = self.fitted.rerank
         self.threshold = (
             self.mode.confidence.threshold
             if self.settings.threshold is None
@@ -98,13 +110,15 @@ class Answerer:
         """Retrieve, build the candidates and score them; best first, ties by reading order."""
         query, hits, cands, rows = await self.gather(question)
         ranked = sort(query, hits, cands, ranker_scores(self.fitted.ranker, rows), rows)
-        if self.embedder is None or not cands:
+        if self.reranker is None or not cands:
             return ranked
-        texts = [question] + [c.sentence.text for c in ranked.candidates[:SEMANTIC_TOP]]
-        vectors = await asyncio.to_thread(self.embedder.encode, texts, frozenset([question]))
-        cosines = semantic_cosines(vectors, len(ranked.candidates))
-        rescored = [s + self.mode.cosine * c for s, c in zip(ranked.scores, cosines, strict=True)]
-        return sort(query, hits, ranked.candidates, rescored, ranked.rows, cosines)
+        top = ranked.candidates[: self.mode.top]
+        texts = [c.sentence.text for c in top]
+        contexts = [context_of(c.hit.title, c.previous.text if c.previous else None) for c in top]
+        read = await asyncio.to_thread(self.reranker.scores, question, texts, contexts)
+        logits = padded(read.tolist(), len(ranked.candidates))
+        rescored = [s + self.mode.weight * x for s, x in zip(ranked.scores, logits, strict=True)]
+        return sort(query, hits, ranked.candidates, rescored, ranked.rows, logits)
 
     def confidence(self, ranked: Ranked) -> float:
         """How likely the reply holds the answer, from 0 to 1."""
@@ -118,7 +132,8 @@ class Answerer:
             q.missing_idf / q.total_idf,
             [h.score / q.total_idf for h in ranked.hits],
             names.found(q.text, texts, self.retriever.analyzer),
-            ranked.cosines or None,
+            ranked.logits or None,
+            self.retriever.index.snapshot.n_docs,
         )
         return self.mode.confidence(facts)
 
@@ -164,7 +179,8 @@ class Answerer:
     def _covers(self, ranked: Ranked) -> bool:
         """Whether the best sentence, with its context, holds enough of the question's terms."""
         coverage = ranked.rows[0][NAMES.index("coverage_context")]
-        return coverage >= self.settings.min_coverage
+        least = self.settings.min_coverage
+        return coverage >= (self.mode.min_coverage if least is None else least)
 
     def _choose(self, ranked: Ranked) -> list[Candidate]:
         """The best candidate, and the runner-ups the fitted reply finds worth their words."""

@@ -44,14 +44,16 @@ def evidence(
     missing_idf: float,
     passages: Sequence[float],
     found: dict[str, float],
-    cosines: Sequence[float] | None = None,
+    logits: Sequence[float] | None = None,
+    indexed: int = 0,
 ) -> dict[str, float]:
     """What the confidence weighs: how far the best candidate stands out (score, margin, its
-    share of the softmax), its features, how much of the question the corpus and the top
-    passage hold, how far the top passage stands out from the next ones, and where the
-    question's names are found (``index.answer.names.found``). ``scores`` and ``rows`` are best
-    first; ``passages`` are the retrieved passages' BM25 scores, best first, over the
-    question's total idf."""
+        share of the softmax), its features, how much of the question the corpus and the top
+        passage hold, how far the top passage stands out from the next ones, and where the
+        question's names are found (``index.answer.names.found``), and with the reranker on, its
+    logits: the best candidate's, the highest, and the runner-up's. ``scores`` and ``rows`` are best
+        first; ``passages`` are the retrieved passages' BM25 scores, best first, over the
+        question's total idf."""
     s = np.asarray(scores, dtype=np.float64)
     share = np.exp(s - s[0])
     share /= share.sum()
@@ -72,7 +74,9 @@ def evidence(
     }
     facts |= {name: rows[0][NAMES.index(name)] for name in BEST_FEATURES}
     facts |= found
-    if cosines is not None:
-        facts["cosine"] = cosines[0]
-        facts["max_cosine"] = max(cosines)
+    facts["indexed"] = math.log1p(indexed)
+    if logits is not None:
+        facts["logit"] = logits[0]
+        facts["max_logit"] = max(logits)
+        facts["next_logit"] = max(logits[1:], default=logits[0])
     return facts

@@ -1,5 +1,6 @@
-"""The answerer's parameters, fitted offline by ``bench/fit_answerer.py`` into ``answerer.json``
-beside this module: the ranker's trees, and per mode the confidence and the reply."""
+"""The answerer's parameters, fitted offline into ``answerer.json`` beside this module: the
+ranker's trees, and per mode the confidence and the reply (``bench/fit_answerer.py`` fits the
+lexical mode, ``bench/fit_rerank.py`` the reranking one)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,16 @@ FITTED = Path(__file__).with_name("answerer.json")
 
 @dataclass(frozen=True, slots=True)
 class Mode:
-    """What was fitted for one way of scoring: the confidence and the reply."""
+    """What was fitted for one way of scoring: the confidence, the reply, and the share of the
+    question's weight the best sentence must hold to be quoted; for the reranking mode also
+    the weight of the reranker's logit and how many candidates it reads."""
 
     confidence: Confidence
     reply: Reply
-    cosine: float = 0.0
+    min_coverage: float = 0.4
+    weight: float = 0.0
+    top: int = 0
+    reported_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +37,7 @@ class Fitted:
 
     ranker: Forest
     lexical: Mode
-    semantic: Mode | None
+    rerank: Mode | None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fitted:
@@ -40,11 +46,14 @@ class Fitted:
             return Mode(
                 Confidence(Forest.from_dict(c["forest"]), float(c["threshold"])),
                 Reply.from_dict(d["reply"]),
-                float(d.get("cosine", 0.0)),
+                float(d.get("min_coverage", 0.4)),
+                float(d.get("weight", 0.0)),
+                int(d.get("top", 0)),
+                tuple(d.get("reported_on", ())),
             )
 
-        semantic = mode(data["semantic"]) if "semantic" in data else None
-        return cls(Forest.from_dict(data["ranker"]), mode(data), semantic)
+        rerank = mode(data["rerank"]) if "rerank" in data else None
+        return cls(Forest.from_dict(data["ranker"]), mode(data), rerank)
 
 
 @functools.cache

@@ -1,9 +1,10 @@
-"""A question's candidates in order: the fitted ranker's scores, with the semantic rescoring
+"""A question's candidates in order: the fitted ranker's scores, with the reranker's rescoring
 when it is on, and the passages reordered by their best sentence."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,11 +14,6 @@ from index.answer.features import NAMES
 from index.answer.trees import Forest
 from index.models import Hit
 
-# Semantic mode (``AnswerSettings(semantic=True)``, the ``semantic`` extra): the best
-# SEMANTIC_TOP candidates of the lexical ranker are rescored with the fitted multiple of the
-# cosine between the question's and the sentence's embeddings (``index.answer.semantic``);
-# the rest keep their order below them.
-SEMANTIC_TOP = 10
 RESTATING, RESTATING_WORDS = 3.0, 3
 
 
@@ -30,7 +26,7 @@ class Ranked:
     candidates: list[Candidate]
     scores: list[float]
     rows: list[list[float]]
-    cosines: list[float] = field(default_factory=list)
+    logits: list[float] = field(default_factory=list)
 
 
 def ranker_scores(ranker: Forest, rows: list[list[float]]) -> list[float]:
@@ -47,10 +43,11 @@ def ranker_scores(ranker: Forest, rows: list[list[float]]) -> list[float]:
     return scores
 
 
-def semantic_cosines(vectors: np.ndarray, n: int) -> list[float]:
-    """Cosines of the question (row 0) with the first candidates; the rest get the lowest."""
-    cos = [float(c) for c in vectors[1:] @ vectors[0]]
-    return cos + [min(cos)] * (n - len(cos))
+def padded(logits: Sequence[float], n: int) -> list[float]:
+    """The reranker's logits of the first candidates; the ``n`` minus those get the lowest, so
+    that they stay below every reranked one with a like lexical score."""
+    out = [float(x) for x in logits]
+    return out + [min(out)] * (n - len(out))
 
 
 def sort(
@@ -59,7 +56,7 @@ def sort(
     cands: list[Candidate],
     scores: list[float],
     rows: list[list[float]],
-    cosines: list[float] | None = None,
+    logits: list[float] | None = None,
 ) -> Ranked:
     """The candidates by best score first, ties by retrieval rank, then reading order."""
     order = sorted(
@@ -71,7 +68,7 @@ def sort(
         [cands[i] for i in order],
         [scores[i] for i in order],
         [rows[i] for i in order],
-        [cosines[i] for i in order] if cosines is not None else [],
+        [logits[i] for i in order] if logits is not None else [],
     )
 
 

@@ -6,14 +6,15 @@ script and checked together here:
 
 - ``model.onnx``: inputs ``input_ids``, ``attention_mask`` (and ``token_type_ids``), one
   logit per pair;
-- ``tokenizer.json``: the base model's own tokenizer (the ``tokenizers`` library's format);
+- ``tokenizer.json``: the base model's own tokenizer (the ``tokenizers`` library's format,
+  read by ``index.answer.wordpiece``);
 - ``provenance.json``: where the weights, the data and the code came from, the token limit the
   model was trained with, and the SHA-256 of the other two files, so a half-copied or
   swapped folder is refused at load instead of giving wrong scores at answer time.
 
-At answer time only ONNX Runtime and ``tokenizers`` run it, on one thread (on a 2-core
-machine with another busy process, more threads wait for each other), never torch. Both are
-imported on first load, so importing this module is cheap and works without them.
+At answer time only ONNX Runtime runs it, on one thread (on a 2-core machine with another
+busy process, more threads wait for each other), never torch; it is imported on first load,
+so importing this module is cheap and works without it.
 
 Training and answering must put a pair into tokens the same way: ``pair_text`` and
 ``context_of`` are the one definition both use.
@@ -33,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corpus.errors import QabotError
+from index.answer.wordpiece import UnsupportedTokenizer, WordPiece
 
 FORMAT = "qabot-reranker/1"
 MODEL_FILE = "model.onnx"
@@ -41,7 +43,7 @@ PROVENANCE_FILE = "provenance.json"
 FILES = (MODEL_FILE, TOKENIZER_FILE, PROVENANCE_FILE)
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 REQUIRED_INPUTS = ("input_ids", "attention_mask")
-INSTALL = "pip install onnxruntime tokenizers"
+INSTALL = "pip install onnxruntime"
 HOW_TO_GET = (
     "train one with `python -m bench.train_reranker --out DIR` (see its --help), "
     "then point qabot at DIR"
@@ -54,7 +56,7 @@ class RerankerError(QabotError):
 
 
 class RerankerUnavailable(RerankerError):
-    """A package the reranker runs on (onnxruntime, tokenizers) is not installed."""
+    """The package the reranker runs on (onnxruntime) is not installed."""
 
     def __init__(self, missing: str) -> None:
         super().__init__(f"the reranker needs the optional package {missing!r}: {INSTALL}")
@@ -166,16 +168,12 @@ def _module(name: str) -> Any:
         raise RerankerUnavailable(name) from e
 
 
-def _tokenizer(path: Path, max_tokens: int) -> Any:
+def _tokenizer(path: Path, max_tokens: int) -> WordPiece:
     """The pair tokenizer: cut to the model's token limit, a batch padded to its longest pair."""
-    tokenizers = _module("tokenizers")
     try:
-        tokenizer = tokenizers.Tokenizer.from_file(str(path))
-    except Exception as e:  # the Rust side raises a plain Exception for any bad file
-        raise RerankerCorrupt(path, f"not a tokenizers file ({e})") from e
-    tokenizer.enable_truncation(max_tokens)
-    tokenizer.enable_padding()
-    return tokenizer
+        return WordPiece.from_file(path, max_tokens)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, UnsupportedTokenizer) as e:
+        raise RerankerCorrupt(path, f"not a BERT WordPiece tokenizer file ({e})") from e
 
 
 def _session(path: Path, threads: int) -> Any:
@@ -212,7 +210,7 @@ class Reranker:
     BATCH = 16  # pairs per run; like-length pairs are batched together, so padding stays small
 
     def __init__(
-        self, session: Any, tokenizer: Any, provenance: Provenance, batch: int = BATCH
+        self, session: Any, tokenizer: WordPiece, provenance: Provenance, batch: int = BATCH
     ) -> None:
         self.session = session
         self.tokenizer = tokenizer
