@@ -380,6 +380,17 @@ async def build(db: Path, articles: list[dict[str, Any]]) -> None:
         await engine.add_source(str(source), "fit")
 
 
+async def rank_both(
+    articles: list[dict[str, Any]], questions: list[Question], held: set[str]
+) -> tuple[list[Record], list[Record]]:
+    """The questions ranked on an index of every article, and on one without ``held``."""
+    with tempfile.TemporaryDirectory(prefix="qabot-fit-") as tmp:
+        full, part = Path(tmp) / "full.db", Path(tmp) / "held.db"
+        await build(full, articles)
+        await build(part, [a for a in articles if str(a["id"]) not in held])
+        return await collect(full, questions, set()), await collect(part, questions, held)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     articles = load_jsonl(args.articles)
     everything = load_questions(args.questions)
@@ -390,12 +401,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         with open(args.load, "rb") as f:
             ranked, unsure = pickle.load(f)
     else:
-        with tempfile.TemporaryDirectory(prefix="qabot-fit-") as tmp:
-            full, part = Path(tmp) / "full.db", Path(tmp) / "held.db"
-            await build(full, articles)
-            await build(part, [a for a in articles if str(a["id"]) not in held])
-            ranked = await collect(full, tune, set())
-            unsure = await collect(part, tune, held)
+        ranked, unsure = await rank_both(articles, tune, held)
     if args.save:
         with open(args.save, "wb") as f:
             pickle.dump((ranked, unsure), f)

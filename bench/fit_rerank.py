@@ -44,11 +44,10 @@ from bench.fit_answerer import (
     LEXICAL,
     OUT,
     Record,
-    build,
-    collect,
     collect_on,
     fit_confidence,
     fit_reply,
+    rank_both,
     top_k,
 )
 from bench.small_collections import Story, story
@@ -174,12 +173,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         with open(args.records, "rb") as f:
             ranked, unsure, small = pickle.load(f)
     else:
-        with tempfile.TemporaryDirectory(prefix="qabot-fit-rerank-") as tmp:
-            full, part = Path(tmp) / "full.db", Path(tmp) / "held.db"
-            await build(full, articles)
-            await build(part, [a for a in articles if str(a["id"]) not in held])
-            ranked = await collect(full, questions, set())
-            unsure = await collect(part, questions, held)
+        ranked, unsure = await rank_both(articles, questions, held)
         small = await small_collections(args, tuned_on)
         if args.records:
             with open(args.records, "wb") as f:
