@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.evaluation.command import add_arguments, holdout, load_questions, main, sample
+from bot.evaluation.command import (
+    add_arguments,
+    holdout,
+    load_questions,
+    main,
+    sample,
+    unseen_articles,
+)
 
 KEYS = {
     "answer_recall@1",
@@ -146,3 +153,26 @@ def test_eval_on_shared_data_beats_nothing_silly(capsys: pytest.CaptureFixture[s
     assert report["questions"] == 50
     assert report["answer_recall@20"] >= 0.8  # type: ignore[operator]
     assert report["sentence_acc@1"] >= 0.4  # type: ignore[operator]
+
+
+def test_unseen_asks_only_about_articles_no_model_saw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unseen = sorted(unseen_articles())[0]
+    articles, questions = write_data(tmp_path)
+    for path in (articles, questions):
+        path.write_text(path.read_text().replace('"a3"', json.dumps(unseen)))
+    argv = ["--articles", str(articles), "--questions", str(questions), "--json", "--unseen"]
+    report = run(argv, capsys)
+    assert report["questions"] == 2  # the two about a3, renamed to an unseen article
+    assert "no model" in str(report["asked_from"])
+    assert report["passages"] == 3  # all three articles are still indexed, a passage each
+
+
+def test_unseen_without_such_articles_is_a_clear_error(tmp_path: Path) -> None:
+    articles, questions = write_data(tmp_path)
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    argv = ["--articles", str(articles), "--questions", str(questions), "--unseen"]
+    with pytest.raises(SystemExit, match="no model saw"):
+        main(parser.parse_args(argv))

@@ -218,6 +218,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.unseen:
         unseen = unseen_articles()
         asked = [q for q in asked if q.article_id in unseen]
+        if not asked:
+            raise SystemExit(
+                "qabot eval --unseen: none of these questions is about an article no model saw"
+                f" (those are {len(unseen)} SQuAD train articles, listed as reported_on in"
+                " index/answer/answerer.json)"
+            )
     questions = sample(asked, args.sample, args.seed)
     left_out = holdout(
         questions, [str(a["id"]) for a in articles], args.holdout_fraction, args.seed
@@ -266,7 +272,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     report["asked_from"] = (
         f"only the {len(unseen_articles())} articles no model was trained or fitted on"
         if args.unseen
-        else "every article (the models were trained or fitted on some of them)"
+        else "every article given (on SQuAD train, the models saw most of them: use --unseen)"
     )
     if baseline is not None:
         report["baseline"] = base.report(len(baseline), holding)
