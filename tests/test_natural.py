@@ -1,10 +1,47 @@
-"""Our natural question set (tests/fixtures/natural) as a floor: answering chat-worded
-questions must not slip back towards the lexical ranker's 29 of 50 (``bench/natural.py``
-prints the details; the shipped answerer gets 37)."""
+"""The natural question set: news texts of our own, questions worded as chat users word them.
+
+The last two tests are a floor: answering chat-worded questions must not slip back towards the
+lexical ranker's 29 of 50 (``python -m bench.natural`` prints the details; the shipped
+answerer gets 37)."""
 
 from __future__ import annotations
 
-from bench.natural import run
+from bench.natural import SET, Case, load_cases, run, verdict
+
+
+def test_every_expected_answer_is_in_its_article() -> None:
+    for case in load_cases():
+        if case.article is not None:
+            assert case.answer is not None
+            assert case.answer in (SET / f"{case.article}.md").read_text(encoding="utf-8")
+
+
+def test_the_set_is_large_enough_to_report_on() -> None:
+    cases = load_cases()
+    assert len(cases) >= 40
+    assert sum(c.answer is None for c in cases) >= 10
+    assert len(list(SET.glob("*.md"))) >= 5
+
+
+def test_declining_an_unanswerable_question_is_right() -> None:
+    assert verdict(Case("who won?", None, None), answered=False, quoted=[]) == "right"
+
+
+def test_answering_an_unanswerable_question_is_a_false_answer() -> None:
+    case = Case("who won?", None, None)
+    assert verdict(case, answered=True, quoted=["Rain fell."]) == "false_answer"
+
+
+def test_a_quote_without_the_answer_is_wrong() -> None:
+    case = Case("how long?", "a", "25 minutes")
+    assert verdict(case, answered=True, quoted=["It is fast."]) == "wrong"
+
+
+async def test_the_report_counts_every_question_once() -> None:
+    report = await run()
+    verdicts = ("right", "wrong", "missed", "false_answer")
+    assert sum(report[v] for v in verdicts) == report["questions"] == len(load_cases())
+
 
 FLOOR = 35
 
