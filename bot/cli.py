@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
 async def _run(command: Command, args: argparse.Namespace) -> int:
     from bot.engine import Engine
 
-    engine = await Engine.open(args.db, progress=sys.stderr.isatty() or args.progress)
+    progress = sys.stderr.isatty() or args.progress
+    engine = await Engine.open(args.db, progress=progress, answers=command is cmd_ask)
     try:
         return await command(engine, args)
     finally:

@@ -10,6 +10,7 @@ questions only see articles whose adding has completed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -69,7 +70,11 @@ class Engine:
         self.store = store
         self.retriever = retriever
         self.settings = settings
-        self.answerer = Answerer(retriever, settings.answer)
+
+    @functools.cached_property
+    def answerer(self) -> Answerer:
+        """The answerer, built (and its reranker loaded and checked) on first use."""
+        return Answerer(self.retriever, self.settings.answer)
 
     @classmethod
     async def open(
@@ -77,12 +82,18 @@ class Engine:
         db_path: Path | None = None,
         settings: EngineSettings | None = None,
         progress: bool = False,
+        answers: bool = True,
     ) -> Engine:
+        """Open the store and its index. With ``answers`` the answerer is built here, so that
+        a missing or broken reranker model stops a command before its first question; a
+        command that only adds, lists or removes articles passes False and skips loading it."""
         settings = settings or EngineSettings.from_env()
         store = await Store.open(db_path or default_db_path())
         try:
-            retriever = Retriever(store, settings.retriever, progress=progress)
-            return cls(store, retriever, settings)
+            engine = cls(store, Retriever(store, settings.retriever, progress=progress), settings)
+            if answers:
+                engine.answerer  # noqa: B018 - built now, for its errors
+            return engine
         except BaseException:
             await store.close()  # e.g. a broken reranker folder: don't leave its thread running
             raise

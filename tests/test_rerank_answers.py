@@ -110,3 +110,13 @@ async def test_a_question_about_something_else_entirely_is_declined(tmp_path: Pa
     async with await _engine(tmp_path, BAKERY) as engine:
         answer = await engine.ask("who won the football match on Sunday?")
     assert not answer.answered
+
+
+async def test_adding_and_listing_need_no_model(tmp_path: Path) -> None:
+    folder = _broken_copy(tmp_path)
+    (folder / MODEL_FILE).unlink()
+    settings = EngineSettings(answer=AnswerSettings(model=folder))
+    async with await Engine.open(tmp_path / "qa.db", settings, answers=False) as engine:
+        outcome = await engine.add_text(BAKERY, "test")
+        assert outcome.article is not None
+        assert len(await engine.list_articles()) == 1

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
 
+from bot.evaluation.command import load_jsonl, load_questions
 from index.answer.answerer import MODEL
 from index.answer.reranker import TOKENIZER_FILE
 from index.answer.wordpiece import WordPiece, normalize, pre_tokenize, truncate
@@ -67,3 +69,25 @@ def test_pairs_encode_exactly_as_tokenizers_does(max_tokens: int) -> None:
         expected = [(e.ids, e.attention_mask, e.type_ids) for e in reference.encode_batch(batch)]
         got = [(e.ids, e.attention_mask, e.type_ids) for e in ours.encode_batch(batch)]
         assert got == expected, batch
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "eval"
+
+
+@pytest.mark.eval
+def test_squad_pairs_encode_exactly_as_tokenizers_does() -> None:
+    """20,000 question/sentence pairs of ../shared/eval, as the reranker reads them."""
+    tokenizers = pytest.importorskip("tokenizers")
+    if not (SHARED / "squad-train.articles.jsonl").exists():
+        pytest.skip("../shared/eval is absent")
+    articles = load_jsonl(SHARED / "squad-train.articles.jsonl")
+    questions = [q.question for q in load_questions(SHARED / "squad-train.questions.jsonl")]
+    rng = random.Random(1)
+    texts = [str(a["text"]) for a in rng.sample(articles, 120)]
+    sentences = [s for text in texts for s in re.split(r"(?<=[.!?])\s+", text)]
+    reference = tokenizers.Tokenizer.from_file(str(FILE))
+    reference.enable_truncation(64)
+    ours = WordPiece.from_file(FILE, 64)
+    for _ in range(20_000):
+        question, sentence = rng.choice(questions), rng.choice(sentences)
+        assert reference.encode(question, sentence).ids == ours.encode(question, sentence).ids
