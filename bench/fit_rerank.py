@@ -50,7 +50,7 @@ from bench.fit_answerer import (
     rank_both,
     top_k,
 )
-from bench.small_collections import Story, story
+from bench.small_collections import Story, stories_of
 from bot.engine import Engine
 from bot.evaluation.command import Question, holdout, load_jsonl, load_questions
 from bot.evaluation.metrics import contains
@@ -78,26 +78,21 @@ async def collect_small(stories: list[Story], per_side: int, seed: int) -> list[
     asked: list[Question] = []
     answerable: list[bool] = []
     for s in stories:
-        nope = [q for q in s.unanswerable if not contains(whole, q["answers"])]
+        nope = [q for q in s.unanswerable if not contains(whole, q.answers)]
         for rows, can in ((s.answerable, True), (nope, False)):
-            for q in rng.sample(rows, min(per_side, len(rows))):
-                asked.append(Question(q["id"], q["article_id"], q["question"], tuple(q["answers"])))
-                answerable.append(can)
+            picked = rng.sample(rows, min(per_side, len(rows)))
+            asked += picked
+            answerable += [can] * len(picked)
     with tempfile.TemporaryDirectory(prefix="qabot-fit-small-") as tmp:
         async with await Engine.open(Path(tmp) / "small.db", LEXICAL) as engine:
             for s in stories:
-                await engine.add_text(f"{s.article.replace('_', ' ')}\n\n{s.text}", "fit")
+                await engine.add_text(s.pasted, "fit")
             return await collect_on(engine, asked, answerable)
 
 
 async def small_collections(args: argparse.Namespace, tuned_on: list[str]) -> list[Record]:
     """Records on one-story and five-story collections of the fit's articles."""
-    articles = {str(a["id"]): a for a in load_jsonl(args.articles)}
-    by_article: dict[str, list[dict[str, Any]]] = {}
-    for q in load_jsonl(args.questions):
-        by_article.setdefault(str(q["article_id"]), []).append(q)
-    rng = random.Random(args.seed)
-    stories = [story(articles[a], by_article[a], rng) for a in tuned_on]
+    stories = stories_of(args.articles, args.questions, tuned_on, args.seed)
     out = []
     for i, s in enumerate(tqdm(stories, desc="one-story collections", file=sys.stderr)):
         out += await collect_small([s], args.per_side, i)

@@ -23,12 +23,13 @@ import json
 import random
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.engine import Engine, EngineSettings
-from bot.evaluation.command import load_jsonl, unseen_articles
+from bot.evaluation.command import Question, load_jsonl, load_questions, unseen_articles
 from bot.evaluation.metrics import contains
 from index.answer import AnswerSettings
 
@@ -40,20 +41,37 @@ WINDOW = 5
 class Story:
     article: str
     text: str
-    answerable: list[dict[str, Any]]
-    unanswerable: list[dict[str, Any]]
+    answerable: list[Question]
+    unanswerable: list[Question]
+
+    @property
+    def pasted(self) -> str:
+        """The story as an admin would paste it: a title line, then the text."""
+        return f"{self.article.replace('_', ' ')}\n\n{self.text}"
 
 
-def story(article: dict[str, Any], questions: list[dict[str, Any]], rng: random.Random) -> Story:
+def story(article: dict[str, Any], questions: list[Question], rng: random.Random) -> Story:
     """A seeded window of paragraphs of one article, with the questions it does and does not
     answer (those of the article's other paragraphs whose answer is not in the window)."""
     paragraphs = str(article["text"]).split("\n\n")
     start = rng.randrange(max(1, len(paragraphs) - WINDOW + 1))
     inside = range(start, start + WINDOW)
     text = "\n\n".join(paragraphs[start : start + WINDOW])
-    answerable = [q for q in questions if q["paragraph"] in inside]
-    other = [q for q in questions if q["paragraph"] not in inside]
+    answerable = [q for q in questions if q.paragraph in inside]
+    other = [q for q in questions if q.paragraph not in inside]
     return Story(str(article["id"]), text, answerable, other)
+
+
+def stories_of(
+    articles_file: Path, questions_file: Path, names: Sequence[str], seed: int
+) -> list[Story]:
+    """A story of each named article, its window seeded."""
+    articles = {str(a["id"]): a for a in load_jsonl(articles_file)}
+    by_article: dict[str, list[Question]] = {}
+    for q in load_questions(questions_file):
+        by_article.setdefault(q.article_id, []).append(q)
+    rng = random.Random(seed)
+    return [story(articles[n], by_article[n], rng) for n in names]
 
 
 async def ask_collection(
@@ -66,16 +84,16 @@ async def ask_collection(
     with tempfile.TemporaryDirectory(prefix="qabot-small-") as tmp:
         async with await Engine.open(Path(tmp) / "small.db", settings) as engine:
             for s in stories:
-                await engine.add_text(f"{s.article.replace('_', ' ')}\n\n{s.text}", "bench")
+                await engine.add_text(s.pasted, "bench")
             for s in stories:
-                unanswerable = [q for q in s.unanswerable if not contains(whole, q["answers"])]
+                unanswerable = [q for q in s.unanswerable if not contains(whole, q.answers)]
                 for q in rng.sample(s.answerable, min(per_side, len(s.answerable))):
-                    a = await engine.ask(q["question"])
+                    a = await engine.ask(q.question)
                     best = max(a.quotes, key=lambda x: x.score).text if a.quotes else ""
-                    out["first"].append(a.answered and contains(best, q["answers"]))
-                    out["any"].append(any(contains(x.text, q["answers"]) for x in a.quotes))
+                    out["first"].append(a.answered and contains(best, q.answers))
+                    out["any"].append(any(contains(x.text, q.answers) for x in a.quotes))
                 for q in rng.sample(unanswerable, min(per_side, len(unanswerable))):
-                    out["declined"].append(not (await engine.ask(q["question"])).answered)
+                    out["declined"].append(not (await engine.ask(q.question)).answered)
     return out
 
 
@@ -91,21 +109,19 @@ def rates(results: list[dict[str, list[bool]]]) -> dict[str, float | int]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    articles = {str(a["id"]): a for a in load_jsonl(args.data / "squad-train.articles.jsonl")}
-    by_article: dict[str, list[dict[str, Any]]] = {}
-    for q in load_jsonl(args.data / "squad-train.questions.jsonl"):
-        by_article.setdefault(str(q["article_id"]), []).append(q)
     names = sorted(unseen_articles())[: args.collections]
-    rng = random.Random(args.seed)
-    stories = [story(articles[n], by_article[n], rng) for n in names]
+    data = args.data
+    told = stories_of(
+        data / "squad-train.articles.jsonl", data / "squad-train.questions.jsonl", names, args.seed
+    )
     out: dict[str, Any] = {"articles": len(names), "asked_from": "articles no model saw"}
     for rerank in (True, False):
         mode = "qabot" if rerank else "qabot_lexical"
         one = [
             await ask_collection([s], args.per_side, rerank, random.Random(i))
-            for i, s in enumerate(stories)
+            for i, s in enumerate(told)
         ]
-        groups = [stories[i : i + 5] for i in range(0, len(stories) - 4, 5)]
+        groups = [told[i : i + 5] for i in range(0, len(told) - 4, 5)]
         five = [
             await ask_collection(g, args.per_side, rerank, random.Random(i))
             for i, g in enumerate(groups)

@@ -40,10 +40,14 @@ RECALL_AT = (1, 5, 20)
 
 @dataclass(frozen=True, slots=True)
 class Question:
+    """One question; ``paragraph`` indexes its article's paragraphs where the data says which
+    holds the answer (SQuAD does)."""
+
     id: str
     article_id: str
     question: str
     answers: tuple[str, ...]
+    paragraph: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +155,13 @@ def load_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def load_questions(path: Path) -> list[Question]:
     return [
-        Question(str(r["id"]), str(r["article_id"]), str(r["question"]), tuple(r["answers"]))
+        Question(
+            str(r["id"]),
+            str(r["article_id"]),
+            str(r["question"]),
+            tuple(r["answers"]),
+            None if r.get("paragraph") is None else int(r["paragraph"]),
+        )
         for r in load_jsonl(path)
     ]
 
@@ -215,6 +225,7 @@ def unseen_articles() -> set[str]:
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     articles = load_jsonl(args.articles)
     asked = load_questions(args.questions)
+    unseen: set[str] = set()
     if args.unseen:
         unseen = unseen_articles()
         asked = [q for q in asked if q.article_id in unseen]
@@ -270,7 +281,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     report = ours.report(passages, holding)
     report["ranker"] = "lexical" if args.lexical else "lexical + reranker"
     report["asked_from"] = (
-        f"only the {len(unseen_articles())} articles no model was trained or fitted on"
+        f"only the {len(unseen)} articles no model was trained or fitted on"
         if args.unseen
         else "every article given (on SQuAD train, the models saw most of them: use --unseen)"
     )

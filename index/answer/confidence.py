@@ -48,12 +48,13 @@ def evidence(
     indexed: int = 0,
 ) -> dict[str, float]:
     """What the confidence weighs: how far the best candidate stands out (score, margin, its
-        share of the softmax), its features, how much of the question the corpus and the top
-        passage hold, how far the top passage stands out from the next ones, and where the
-        question's names are found (``index.answer.names.found``), and with the reranker on, its
-    logits: the best candidate's, the highest, and the runner-up's. ``scores`` and ``rows`` are best
-        first; ``passages`` are the retrieved passages' BM25 scores, best first, over the
-        question's total idf."""
+    share of the softmax), its features, how much of the question the corpus and the top
+    passage hold, how far the top passage stands out from the next ones, where the question's
+    names are found (``index.answer.names.found``), how many passages the index holds
+    (evidence reads differently in one article and in twenty thousand passages), and with the
+    reranker on, its logits: the best candidate's, the highest, and the runner-up's. ``scores``
+    and ``rows`` are best first; ``passages`` are the retrieved passages' BM25 scores, best
+    first, over the question's total idf."""
     s = np.asarray(scores, dtype=np.float64)
     share = np.exp(s - s[0])
     share /= share.sum()
