@@ -3,11 +3,13 @@
     pip install -e ".[fit]"          # LightGBM, only for fitting
     python -m bench.fit_answerer [--tune 45000] [--out FILE]
 
-On a 2-core machine ranking the questions takes about 30 minutes and fitting 25 more;
+On a 2-core machine ranking the questions takes about 15 minutes and fitting 15 more;
 ``--save FILE`` keeps the ranked questions so that ``--load FILE`` refits without ranking.
 Reads ``../shared/eval`` (skips cleanly when it is absent). The questions ``qabot eval``
 reports on (a sample of 5,000 with seed 0) are never used here: tuning questions are a seed-1
-sample with those removed. Fitted, in order:
+sample with those removed, and with every question of the articles the reranker holds out
+(its ``provenance.json``), so that ``qabot eval --unseen`` asks about articles that no model,
+lexical or neural, was fitted on. Fitted, in order:
 
 1. the ranker: LightGBM lambdarank trees over ``index.answer.features`` rows, label "the sentence
    holds a gold answer";
@@ -47,11 +49,12 @@ from bot.engine import Engine, EngineSettings
 from bot.evaluation.command import Question, holdout, load_jsonl, load_questions, sample
 from bot.evaluation.metrics import contains
 from index.answer import AnswerSettings, reply
+from index.answer.answerer import MODEL
 from index.answer.confidence import evidence
 from index.answer.features import NAMES
 from index.answer.names import found as names_found
 from index.answer.ranking import ranker_scores
-from index.answer.reranker import context_of
+from index.answer.reranker import context_of, read_provenance
 from index.answer.trees import Forest, from_lightgbm
 from index.search.analyze import Analyzer
 
@@ -108,15 +111,20 @@ async def collect(db: Path, questions: list[Question], held: set[str]) -> list[R
 
 
 async def collect_on(
-    engine: Engine, questions: list[Question], answerable: list[bool], desc: str | None = None
+    engine: Engine,
+    questions: list[Question],
+    answerable: list[bool],
+    desc: str | None = None,
+    whole: bool = False,
 ) -> list[Record]:
-    """Rank every question on an open engine; ``answerable`` says whose answer it holds."""
+    """Rank every question on an open engine; ``answerable`` says whose answer it holds;
+    ``whole`` reads a small collection in full, as the reranking mode does."""
     out = []
     await engine.retriever.sync()  # the index is loaded on first use
     indexed = engine.retriever.index.snapshot.n_docs
     asked = zip(questions, answerable, strict=True)
     for q, can in tqdm(asked, desc=desc, total=len(questions), file=sys.stderr, disable=not desc):
-        query, hits, cands, rows = await engine.answerer.gather(q.question)
+        query, hits, cands, rows = await engine.answerer.gather(q.question, whole)
         if not cands:
             continue
         texts = [c.sentence.text for c in cands]
@@ -391,11 +399,21 @@ async def rank_both(
         return await collect(full, questions, set()), await collect(part, questions, held)
 
 
+def heldout_articles(model: Path) -> set[str]:
+    """The articles the reranker never trained on: no fit may see their questions either."""
+    return set(read_provenance(model).record["split"]["heldout_articles"])
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     articles = load_jsonl(args.articles)
     everything = load_questions(args.questions)
     report = {q.id for q in sample(everything, 5000, 0)}
-    tune = [q for q in sample(everything, args.tune, 1) if q.id not in report]
+    unseen = heldout_articles(args.model)
+    tune = [
+        q
+        for q in sample(everything, args.tune, 1)
+        if q.id not in report and q.article_id not in unseen
+    ]
     held = holdout(tune, [str(a["id"]) for a in articles], 0.2, 1)
     if args.load:
         with open(args.load, "rb") as f:
@@ -417,6 +435,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "ranker": from_lightgbm(model.booster_.dump_model(), list(NAMES)),
         "reply": fitted_reply,
         "confidence": fit_confidence(unsure, ranked, scores, (holds, holds_full), args.abstain),
+        "fitted_without": sorted(unseen),
     }
     return fitted
 
@@ -435,6 +454,9 @@ def main() -> int:
     )
     p.add_argument("--abstain", type=float, default=0.61, help="abstention on unanswerable")
     p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument(
+        "--model", type=Path, default=MODEL, help="reranker whose held-out articles are left out"
+    )
     p.add_argument("--save", type=Path, help="pickle the ranked records here")
     p.add_argument("--load", type=Path, help="reuse records pickled by --save (no ranking)")
     args = p.parse_args()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import pickle
 import random
@@ -54,12 +55,13 @@ from bench.small_collections import Story, stories_of
 from bot.engine import Engine
 from bot.evaluation.command import Question, holdout, load_jsonl, load_questions
 from bot.evaluation.metrics import contains
-from index.answer.answerer import MODEL
-from index.answer.fitted import fitted
-from index.answer.ranking import padded, ranker_scores
+from index.answer.answerer import MODEL, AnswerSettings
+from index.answer.fitted import FITTED, fitted
+from index.answer.ranking import READ_ALL, padded, ranker_scores, reread
 from index.answer.reranker import Reranker, read_provenance
 
 WEIGHTS = np.arange(0.0, 6.01, 0.25)
+PASSAGES = AnswerSettings().passages
 
 
 def split_heldout(model: Path, seed: int) -> tuple[list[str], list[str]]:
@@ -87,7 +89,7 @@ async def collect_small(stories: list[Story], per_side: int, seed: int) -> list[
         async with await Engine.open(Path(tmp) / "small.db", LEXICAL) as engine:
             for s in stories:
                 await engine.add_text(s.pasted, "fit")
-            return await collect_on(engine, asked, answerable)
+            return await collect_on(engine, asked, answerable, whole=True)
 
 
 async def small_collections(args: argparse.Namespace, tuned_on: list[str]) -> list[Record]:
@@ -104,10 +106,11 @@ async def small_collections(args: argparse.Namespace, tuned_on: list[str]) -> li
 def read_logits(
     records: list[Record], scores: dict[int, np.ndarray], reranker: Reranker, top: int
 ) -> list[np.ndarray]:
-    """Each record's logits for its ``top`` best lexical candidates, best lexical first."""
+    """Each record's logits for the best lexical candidates the answerer reads with ``top``
+    (``index.answer.ranking.reread``), best lexical first."""
     out = []
     for r in tqdm(records, desc="reranking", file=sys.stderr):
-        best = np.argsort(-scores[id(r)], kind="stable")[:top]
+        best = np.argsort(-scores[id(r)], kind="stable")[: reads(r, top)]
         texts, contexts = [r.texts[i] for i in best], [r.contexts[i] for i in best]
         out.append(reranker.scores(r.question, texts, contexts).astype(np.float64))
     return out
@@ -116,20 +119,30 @@ def read_logits(
 def set_logits(
     records: list[Record], scores: dict[int, np.ndarray], read: list[np.ndarray], top: int
 ) -> None:
-    """Give each record the logits of its ``top`` best lexical candidates, the rest padded."""
+    """Give each record the logits of the best lexical candidates the answerer reads with
+    ``top``, the rest padded."""
     for r, logits in zip(records, read, strict=True):
         order = np.argsort(-scores[id(r)], kind="stable")
         r.logits = np.empty(len(r.texts))
-        r.logits[order] = padded(logits[:top].tolist(), len(r.texts))
+        r.logits[order] = padded(logits[: reads(r, top)].tolist(), len(r.texts))
+
+
+def reads(r: Record, top: int) -> int:
+    """How many of the record's candidates the answerer's reranker reads."""
+    return reread(len(r.texts), r.indexed, top, PASSAGES)
 
 
 def cached_logits(
     args: argparse.Namespace, records: list[Record], scores: dict[int, np.ndarray]
 ) -> list[np.ndarray]:
-    """The logits of ``--tops``' largest N, read once per model and kept beside ``--records``."""
-    digest = read_provenance(args.model).sha256["model.onnx"][:16]
+    """The logits of ``--tops``' largest N, read once per model and lexical ranker and kept
+    beside ``--records`` (the ranker decides which candidates are read)."""
+    model = read_provenance(args.model).sha256["model.onnx"][:16]
+    ranker = hashlib.sha256(json.dumps(json.loads(FITTED.read_text())["ranker"]).encode())
+    ranker_digest = ranker.hexdigest()[:16]
     most = max(args.tops)
-    path = args.records.with_suffix(f".logits-{digest}-{most}.pkl") if args.records else None
+    name = f".logits-{model}-{ranker_digest}-{most}-{READ_ALL}.pkl"
+    path = args.records.with_suffix(name) if args.records else None
     if path is not None and path.exists():
         with open(path, "rb") as f:
             read: list[np.ndarray] = pickle.load(f)
@@ -211,14 +224,14 @@ def main() -> int:
     p.add_argument("--articles", type=Path, default=EVAL / "squad-train.articles.jsonl")
     p.add_argument("--questions", type=Path, default=EVAL / "squad-train.questions.jsonl")
     p.add_argument("--model", type=Path, default=MODEL, help="the reranker's folder")
-    p.add_argument("--top", type=int, default=10, help="best lexical candidates reranked")
+    p.add_argument("--top", type=int, default=7, help="best lexical candidates reranked")
     p.add_argument(
         "--tops",
         type=lambda v: [int(x) for x in v.split(",")],
-        default=[3, 5, 8, 10, 15],
+        default=[5, 6, 7, 8, 10],
         help="also say how often a right sentence comes first when reranking these many",
     )
-    p.add_argument("--words", type=float, default=58.0, help="mean words of a reply")
+    p.add_argument("--words", type=float, default=55.0, help="mean words of a reply")
     p.add_argument("--abstain", type=float, default=0.75, help="abstention on unanswerable")
     p.add_argument("--seed", type=int, default=0, help="seed of the halves and the left-out")
     p.add_argument("--threads", type=int, default=1, help="ONNX Runtime threads to read with")

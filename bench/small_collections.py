@@ -11,8 +11,9 @@ are questions of the same article's other paragraphs whose answer occurs nowhere
 collection: the same topic, no answer. Each collection is indexed on its own, with one
 story or five (from five articles), and asked ``--per-side`` questions of each kind per
 story. Reported per size: how often an answerable question gets a reply whose first quote
-holds the answer (and any quote), and how often an unanswerable one is declined.
-Skips cleanly without ``../shared/eval``.
+holds the answer (and any quote), how often an unanswerable one is declined, and the
+milliseconds per question (p50, p95; a tiny collection is read whole, so it reads more
+sentences than a large one). Skips cleanly without ``../shared/eval``.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ async def ask_collection(
     stories: list[Story], per_side: int, rerank: bool, rng: random.Random
 ) -> dict[str, list[bool]]:
     """Index the stories together and ask each one's questions of both kinds."""
-    out: dict[str, list[bool]] = {"first": [], "any": [], "declined": []}
+    out: dict[str, list[Any]] = {"first": [], "any": [], "declined": [], "ms": []}
     whole = "\n".join(s.text for s in stories)
     settings = EngineSettings(answer=AnswerSettings(rerank=rerank))
     with tempfile.TemporaryDirectory(prefix="qabot-small-") as tmp:
@@ -89,22 +90,28 @@ async def ask_collection(
                 unanswerable = [q for q in s.unanswerable if not contains(whole, q.answers)]
                 for q in rng.sample(s.answerable, min(per_side, len(s.answerable))):
                     a = await engine.ask(q.question)
+                    out["ms"].append(a.took_ms)
                     best = max(a.quotes, key=lambda x: x.score).text if a.quotes else ""
                     out["first"].append(a.answered and contains(best, q.answers))
                     out["any"].append(any(contains(x.text, q.answers) for x in a.quotes))
                 for q in rng.sample(unanswerable, min(per_side, len(unanswerable))):
-                    out["declined"].append(not (await engine.ask(q.question)).answered)
+                    a = await engine.ask(q.question)
+                    out["ms"].append(a.took_ms)
+                    out["declined"].append(not a.answered)
     return out
 
 
-def rates(results: list[dict[str, list[bool]]]) -> dict[str, float | int]:
-    merged = {k: [v for r in results for v in r[k]] for k in ("first", "any", "declined")}
+def rates(results: list[dict[str, list[Any]]]) -> dict[str, float | int]:
+    merged = {k: [v for r in results for v in r[k]] for k in ("first", "any", "declined", "ms")}
+    ms = sorted(merged["ms"])
     return {
         "answerable": len(merged["first"]),
         "first_quote_holds_answer": round(sum(merged["first"]) / len(merged["first"]), 4),
         "some_quote_holds_answer": round(sum(merged["any"]) / len(merged["any"]), 4),
         "unanswerable": len(merged["declined"]),
         "declined_unanswerable": round(sum(merged["declined"]) / len(merged["declined"]), 4),
+        "p50_ms": round(ms[len(ms) // 2], 1),
+        "p95_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 1),
     }
 
 

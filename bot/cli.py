@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
@@ -42,13 +43,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if hasattr(args, "entry"):
-            return int(args.entry(args))
-        return asyncio.run(_run(args.run, args))
+            code = int(args.entry(args))
+        else:
+            code = asyncio.run(_run(args.run, args))
+        sys.stdout.flush()
+        return code
     except QabotError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of our output left (``qabot list | head``): stop quietly, as Unix tools do."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141
 
 
 async def _run(command: Command, args: argparse.Namespace) -> int:

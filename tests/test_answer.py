@@ -74,6 +74,8 @@ def best(answer: Answer) -> str:
         ("In what year was it built?", DATE),
         ("How many lanes does it have?", NUMBER),
         ("How much does it cost?", NUMBER),
+        ("What is the price of a ticket?", NUMBER),
+        ("What does a ticket cost?", NUMBER),
         ("Where is the bridge?", PLACE),
         ("What is glass made of?", OTHER),
         ("How must they treat those who are qualified?", OTHER),

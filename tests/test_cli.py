@@ -199,3 +199,19 @@ def test_serve_help_describes_its_own_options(tmp_path: Path) -> None:
     out = qabot(tmp_path / "q.db", "serve", "--help")
     assert out.returncode == 0
     assert "--webhook-url" in out.stdout
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    qabot(db, "add", str(folder))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--db", str(db), "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "QABOT_DB": ""},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    errors = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in errors and "BrokenPipe" not in errors

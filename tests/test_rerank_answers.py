@@ -120,3 +120,19 @@ async def test_adding_and_listing_need_no_model(tmp_path: Path) -> None:
         outcome = await engine.add_text(BAKERY, "test")
         assert outcome.article is not None
         assert len(await engine.list_articles()) == 1
+
+
+FERRY = """Island ferry returns after repairs
+
+The island ferry sailed again on Tuesday after six weeks in dry dock.
+Engineers replaced both propellers and repainted the hull.
+The crossing takes forty minutes and runs four times a day.
+Tickets cost the same as last year.
+"""
+
+
+async def test_a_question_sharing_no_word_with_its_answer_is_answered(tmp_path: Path) -> None:
+    async with await _engine(tmp_path, FERRY) as engine:
+        answer = await engine.ask("how long is the trip over to the mainland?")
+    assert answer.answered
+    assert any("forty minutes" in quote.text for quote in answer.quotes)

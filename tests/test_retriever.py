@@ -65,6 +65,37 @@ async def test_added_and_removed_articles_change_results_at_once(store: Store) -
     assert await retriever.search("offshore") == []
 
 
+async def test_whole_reads_a_small_collection_in_full_matches_first(store: Store) -> None:
+    retriever = await Retriever.open(store)
+    for title in ARTICLES:
+        await store.add(article(title), "test")
+    hits = await retriever.search("offshore turbines", k=5, whole=True)
+    assert titles(hits) == ["Wind power", "Tidal power", "Solar power"]
+    assert hits[-1].score == 0.0
+    assert titles(await retriever.search("offshore turbines", k=5)) == ["Wind power", "Tidal power"]
+
+
+async def test_whole_reads_a_small_collection_even_without_a_matching_word(store: Store) -> None:
+    retriever = await Retriever.open(store)
+    for title in ARTICLES:
+        await store.add(article(title), "test")
+    hits = await retriever.search("how do boats dock?", k=5, whole=True)
+    assert set(titles(hits)) == set(ARTICLES)
+
+
+async def test_whole_keeps_to_the_best_k_of_a_larger_collection(store: Store) -> None:
+    retriever = await Retriever.open(store)
+    for title in ARTICLES:
+        await store.add(article(title), "test")
+    assert titles(await retriever.search("offshore", k=2, whole=True)) == ["Wind power"]
+
+
+async def test_whole_finds_nothing_for_a_question_without_words(store: Store) -> None:
+    retriever = await Retriever.open(store)
+    await store.add(article("Wind power"), "test")
+    assert await retriever.search("what is it?", k=5, whole=True) == []
+
+
 async def test_search_within_one_article(store: Store) -> None:
     retriever = await Retriever.open(store)
     await store.add(article("Wind power"), "test")

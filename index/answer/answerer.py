@@ -31,7 +31,8 @@ from index.answer.candidates import Candidate, Query, candidates
 from index.answer.confidence import evidence
 from index.answer.features import NAMES, features, leans_back
 from index.answer.fitted import FITTED, fitted
-from index.answer.ranking import Ranked, padded, passage_order, ranker_scores, sort
+from index.answer.memo import Terms
+from index.answer.ranking import Ranked, padded, passage_order, ranker_scores, reread, sort
 from index.answer.reranker import Reranker, context_of
 from index.answer.span import short_answer
 from index.models import Answer, Hit
@@ -79,6 +80,7 @@ class Answerer:
         reranker: Reranker | None = None,
     ) -> None:
         self.retriever = retriever
+        self.terms = Terms(retriever.analyzer)
         self.settings = settings or AnswerSettings()
         self.fitted = fitted()
         self.mode = self.fitted.lexical
@@ -95,15 +97,20 @@ class Answerer:
         )
 
     async def gather(
-        self, question: str
+        self, question: str, whole: bool | None = None
     ) -> tuple[Query, list[Hit], list[Candidate], list[list[float]]]:
-        """Retrieve the passages and build the candidates with their feature rows, unscored."""
-        hits = await self.retriever.search(question, self.settings.passages)
-        analyzer = self.retriever.analyzer
-        terms = analyzer(question)
-        query = Query.of(question, analyzer, self.retriever.idf(terms), self._top_idf())
+        """Retrieve the passages and build the candidates with their feature rows, unscored.
+
+        ``whole`` (by default: when the reranker is on) reads a collection of at most
+        ``passages`` passages in full (``Retriever.search``); the reranker finds there what
+        shares no word with the question, the lexical ranker alone would not.
+        """
+        whole = self.reranker is not None if whole is None else whole
+        hits = await self.retriever.search(question, self.settings.passages, whole=whole)
+        terms = self.terms(question)
+        query = Query.of(question, self.terms, self.retriever.idf(terms), self._top_idf())
         cands = candidates(hits)
-        rows = features(query, cands, hits, analyzer) if cands else []
+        rows = features(query, cands, hits, self.terms) if cands else []
         return query, hits, cands, rows
 
     async def rank(self, question: str) -> Ranked:
@@ -112,7 +119,9 @@ class Answerer:
         ranked = sort(query, hits, cands, ranker_scores(self.fitted.ranker, rows), rows)
         if self.reranker is None or not cands:
             return ranked
-        top = ranked.candidates[: self.mode.top]
+        indexed = len(self.retriever.index)
+        n = reread(len(cands), indexed, self.mode.top, self.settings.passages)
+        top = ranked.candidates[:n]
         texts = [c.sentence.text for c in top]
         contexts = [context_of(c.hit.title, c.previous.text if c.previous else None) for c in top]
         read = await asyncio.to_thread(self.reranker.scores, question, texts, contexts)
@@ -131,7 +140,7 @@ class Answerer:
             ranked.rows,
             q.missing_idf / q.total_idf,
             [h.score / q.total_idf for h in ranked.hits],
-            names.found(q.text, texts, self.retriever.analyzer),
+            names.found(q.text, texts, self.terms),
             ranked.logits or None,
             self.retriever.index.snapshot.n_docs,
         )
@@ -160,9 +169,7 @@ class Answerer:
         if self.settings.context:
             picked = await self._with_context(picked)
         best = chosen[0]
-        span = short_answer(
-            best.sentence.text, ranked.query.kind, ranked.query.terms, self.retriever.analyzer
-        )
+        span = short_answer(best.sentence.text, ranked.query.kind, ranked.query.terms, self.terms)
         sources = cite.sources(ranked.hits, list(dict.fromkeys(c.hit.article_id for c in chosen)))
         return Answer(
             question=question,
@@ -192,7 +199,7 @@ class Answerer:
             ranked.rows[: reply.POOL],
             [_leans_on(c, top[0]) for c in top],
         )
-        picked = self.mode.reply.pick(ranking, self.retriever.analyzer, self.settings.max_sentences)
+        picked = self.mode.reply.pick(ranking, self.terms, self.settings.max_sentences)
         return [ranked.candidates[i] for i in picked]
 
     async def _with_context(

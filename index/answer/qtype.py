@@ -1,8 +1,9 @@
 """Question and answer types: what kind of fact a question asks for, and where a sentence has one.
 
 The cues are plain English patterns, nothing learned: "who" wants a name, "when" or
-"what year" a date, "how many" or "how much" a number, "where" a place. A sentence
-offers an answer of that type when it holds such a span that the question does not.
+"what year" a date, "how many", "how much" or "what is the price" a number, "where" a
+place. A sentence offers an answer of that type when it holds such a span that the
+question does not.
 """
 
 from __future__ import annotations
@@ -117,6 +118,13 @@ def question_type(question: str) -> str:
     if re.search(
         r"\b(?:what|which|in what|in which) (?:percentage|percent|number|amount|proportion"
         r"|population|size|age|fraction|ratio|temperature|distance|speed)\b",
+        q,
+    ):
+        return NUMBER
+    if re.search(
+        r"\b(?:what|which) (?:is|was|are|were|will be) (?:the )?(?:price|cost|fee|fare|salary"
+        r"|budget|population|percentage|number|amount|size|age|distance|temperature)\b"
+        r"|\bwhat (?:does|do|did|will) .+ cost\b",
         q,
     ):
         return NUMBER

@@ -229,18 +229,28 @@ class Retriever:
             self._generation = -2
         await self.sync()
 
-    async def search(self, query: str, k: int = 10, article_id: int | None = None) -> list[Hit]:
+    async def search(
+        self, query: str, k: int = 10, article_id: int | None = None, whole: bool = False
+    ) -> list[Hit]:
         """The ``k`` best passages for ``query``, optionally within one article.
 
-        While an update of the index is under way, the question is answered from the
-        index as it stands rather than waiting for the update to finish.
+        With ``whole``, an index of at most ``k`` passages is read in full for a query with a
+        word to search: the passages without a word of the query follow the others, scored 0,
+        so that a question worded unlike the text still reaches the sentences that answer it.
+        While an update of the index is under way, the question is answered from the index as
+        it stands rather than waiting for the update to finish.
         """
         if not self._lock.locked():
             await self.sync()
         allowed = None
         if article_id is not None:
             allowed = np.asarray(await self.store.passage_ids_of(article_id), dtype=np.int64)
-        scored = self.index.search(self.analyzer(query), k, allowed)
+        terms = self.analyzer(query)
+        scored = self.index.search(terms, k, allowed)
+        if whole and terms and allowed is None and len(scored) < len(self.index) <= k:
+            found = {s.passage_id for s in scored}
+            rest = sorted(int(i) for i in self.index.passage_ids() if int(i) not in found)
+            scored = [*scored, *(Scored(i, 0.0) for i in rest)]
         return await self.hits(scored)
 
     async def hits(self, scored: Sequence[Scored]) -> list[Hit]:

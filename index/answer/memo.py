@@ -1,0 +1,25 @@
+"""The terms of a text, remembered: the answer path analyzes the same sentences, neighbours
+and words for question after question, so each distinct text is analyzed once a process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+LIMIT = 200_000  # texts (sentences, words); some 60 MB at most, then it starts afresh
+
+
+class Terms:
+    """``analyze`` with its results kept by text; a caller may change the list it gets."""
+
+    def __init__(self, analyze: Callable[[str], list[str]], limit: int = LIMIT) -> None:
+        self._analyze = analyze
+        self._limit = limit
+        self._known: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        terms = self._known.get(text)
+        if terms is None:
+            if len(self._known) >= self._limit:
+                self._known.clear()
+            terms = self._known[text] = tuple(self._analyze(text))
+        return list(terms)
