@@ -1,7 +1,7 @@
 """Fit the reranking mode (the reranker's weight, reply and confidence) into ``answerer.json``.
 
     python -m bench.train_reranker --out index/answer/model ...   # first: the model
-    python -m bench.fit_rerank [--top 10] [--words 58] [--abstain 0.75]
+    python -m bench.fit_rerank [--top 7] [--words 55] [--abstain 0.75] [--no-whole]
 
 The reranker never trained on the articles its ``provenance.json`` holds out. Those are
 split in two, seeded: the fit uses every question of the first half (``tuned_on``, written
@@ -11,7 +11,8 @@ kept as ``bench/fit_answerer.py`` fitted it. Fitted, as there, on the complete i
 one with the articles of a fifth of the questions left out (they are the unanswerable ones),
 and, so that declining holds in a bot with a handful of stories too, on small collections of
 the same articles (``bench.small_collections``' stories: one alone, or five together, asked
-the questions they answer and same-topic questions they do not):
+the questions they answer and same-topic questions they do not; read whole, as the answerer
+reads them, unless ``--no-whole`` fits for ``AnswerSettings(read_whole=False)``):
 
 1. the weight w of the logit in score + w * logit, for the ``--top`` best lexical candidates,
    the one that puts a right sentence first most often on the complete index;
@@ -72,7 +73,9 @@ def split_heldout(model: Path, seed: int) -> tuple[list[str], list[str]]:
     return sorted(held[:half]), sorted(held[half:])
 
 
-async def collect_small(stories: list[Story], per_side: int, seed: int) -> list[Record]:
+async def collect_small(
+    stories: list[Story], per_side: int, seed: int, whole: bool
+) -> list[Record]:
     """Questions of both kinds on a collection of a few stories (``bench.small_collections``):
     those a story answers, and those of its article's other paragraphs that it does not."""
     whole = "\n".join(s.text for s in stories)
@@ -89,7 +92,7 @@ async def collect_small(stories: list[Story], per_side: int, seed: int) -> list[
         async with await Engine.open(Path(tmp) / "small.db", LEXICAL) as engine:
             for s in stories:
                 await engine.add_text(s.pasted, "fit")
-            return await collect_on(engine, asked, answerable, whole=True)
+            return await collect_on(engine, asked, answerable, whole=whole)
 
 
 async def small_collections(args: argparse.Namespace, tuned_on: list[str]) -> list[Record]:
@@ -97,39 +100,48 @@ async def small_collections(args: argparse.Namespace, tuned_on: list[str]) -> li
     stories = stories_of(args.articles, args.questions, tuned_on, args.seed)
     out = []
     for i, s in enumerate(tqdm(stories, desc="one-story collections", file=sys.stderr)):
-        out += await collect_small([s], args.per_side, i)
+        out += await collect_small([s], args.per_side, i, not args.no_whole)
     for i in range(0, len(stories) - 4, 5):
-        out += await collect_small(stories[i : i + 5], args.per_side, i)
+        out += await collect_small(stories[i : i + 5], args.per_side, i, not args.no_whole)
     return out
 
 
 def read_logits(
-    records: list[Record], scores: dict[int, np.ndarray], reranker: Reranker, top: int
+    records: list[Record],
+    scores: dict[int, np.ndarray],
+    reranker: Reranker,
+    top: int,
+    whole_up_to: int,
 ) -> list[np.ndarray]:
     """Each record's logits for the best lexical candidates the answerer reads with ``top``
     (``index.answer.ranking.reread``), best lexical first."""
     out = []
     for r in tqdm(records, desc="reranking", file=sys.stderr):
-        best = np.argsort(-scores[id(r)], kind="stable")[: reads(r, top)]
+        best = np.argsort(-scores[id(r)], kind="stable")[: reads(r, top, whole_up_to)]
         texts, contexts = [r.texts[i] for i in best], [r.contexts[i] for i in best]
         out.append(reranker.scores(r.question, texts, contexts).astype(np.float64))
     return out
 
 
 def set_logits(
-    records: list[Record], scores: dict[int, np.ndarray], read: list[np.ndarray], top: int
+    records: list[Record],
+    scores: dict[int, np.ndarray],
+    read: list[np.ndarray],
+    top: int,
+    whole_up_to: int,
 ) -> None:
     """Give each record the logits of the best lexical candidates the answerer reads with
     ``top``, the rest padded."""
     for r, logits in zip(records, read, strict=True):
         order = np.argsort(-scores[id(r)], kind="stable")
         r.logits = np.empty(len(r.texts))
-        r.logits[order] = padded(logits[: reads(r, top)].tolist(), len(r.texts))
+        r.logits[order] = padded(logits[: reads(r, top, whole_up_to)].tolist(), len(r.texts))
 
 
-def reads(r: Record, top: int) -> int:
-    """How many of the record's candidates the answerer's reranker reads."""
-    return reread(len(r.texts), r.indexed, top, PASSAGES)
+def reads(r: Record, top: int, whole_up_to: int) -> int:
+    """How many of the record's candidates the answerer's reranker reads, when it reads an
+    index of at most ``whole_up_to`` passages whole (0: never)."""
+    return reread(len(r.texts), r.indexed, top, whole_up_to)
 
 
 def cached_logits(
@@ -141,17 +153,23 @@ def cached_logits(
     ranker = hashlib.sha256(json.dumps(json.loads(FITTED.read_text())["ranker"]).encode())
     ranker_digest = ranker.hexdigest()[:16]
     most = max(args.tops)
-    name = f".logits-{model}-{ranker_digest}-{most}-{READ_ALL}.pkl"
+    name = f".logits-{model}-{ranker_digest}-{most}-{0 if args.no_whole else READ_ALL}.pkl"
     path = args.records.with_suffix(name) if args.records else None
     if path is not None and path.exists():
         with open(path, "rb") as f:
             read: list[np.ndarray] = pickle.load(f)
         return read
-    read = read_logits(records, scores, Reranker.load(args.model, threads=args.threads), most)
+    reranker = Reranker.load(args.model, threads=args.threads)
+    read = read_logits(records, scores, reranker, most, whole_up_to(args))
     if path is not None:
         with open(path, "wb") as f:
             pickle.dump(read, f)
     return read
+
+
+def whole_up_to(args: argparse.Namespace) -> int:
+    """The largest index the answerer reads whole (``AnswerSettings.read_whole``)."""
+    return 0 if args.no_whole else PASSAGES
 
 
 def fit_weight(records: list[Record], scores: dict[int, np.ndarray]) -> tuple[float, float]:
@@ -192,10 +210,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     lexical = {id(r): np.asarray(ranker_scores(ranker, r.rows.tolist())) for r in everything}
     read = cached_logits(args, everything, lexical)
     for n in sorted(args.tops):
-        set_logits(everything, lexical, read, n)
+        set_logits(everything, lexical, read, n, whole_up_to(args))
         weight, right = fit_weight(ranked, lexical)
         print(f"rerank the best {n}: weight {weight}, right first {right:.4f}", file=sys.stderr)
-    set_logits(everything, lexical, read, args.top)
+    set_logits(everything, lexical, read, args.top, whole_up_to(args))
     weight, right = fit_weight(ranked, lexical)
     print(
         f"rerank: weight {weight} of the logit; right first {top_k(ranked, lexical, 1):.4f}"
@@ -248,6 +266,12 @@ def main() -> int:
         default=15,
         help="questions of each kind per story in the one- and five-story collections",
     )
+    p.add_argument(
+        "--no-whole",
+        action="store_true",
+        help="fit for an answerer that never reads a small collection whole"
+        " (AnswerSettings(read_whole=False)); keep its --records apart",
+    )
     p.add_argument("--out", type=Path, default=OUT)
     p.add_argument(
         "--records",
@@ -260,7 +284,8 @@ def main() -> int:
         print(f"skipped: {args.articles} not found", file=sys.stderr)
         return 0
     rerank = asyncio.run(run(args))
-    data = json.loads(args.out.read_text(encoding="utf-8"))
+    base = args.out if args.out.exists() else FITTED  # a new --out starts from the shipped fit
+    data = json.loads(base.read_text(encoding="utf-8"))
     data["rerank"] = rerank
     args.out.write_text(json.dumps(data, separators=(",", ":")) + "\n")
     print(f"wrote the reranking mode into {args.out}", file=sys.stderr)

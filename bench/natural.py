@@ -6,7 +6,7 @@ executive, Margit Sandor"), some of them not answered by any of the texts. A que
 right when the reply quotes a sentence holding its answer, or when it declines a question
 the texts do not answer. All five articles are indexed together, as a small bot would hold.
 
-    python -m bench.natural [--verbose] [--lexical]
+    python -m bench.natural [--verbose] [--lexical] [--fitted FILE] [--no-whole]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.answer_options import add_answer_options, answer_settings
 from bot.engine import Engine, EngineSettings
 from index.answer import AnswerSettings
 
@@ -49,10 +50,11 @@ def verdict(case: Case, answered: bool, quoted: list[str]) -> str:
     return "right" if held else "wrong"
 
 
-async def run(folder: Path = SET, rerank: bool = True) -> dict[str, Any]:
+async def run(folder: Path = SET, answer: AnswerSettings | None = None) -> dict[str, Any]:
+    answer = answer or AnswerSettings()
     cases = load_cases(folder)
     details = []
-    settings = EngineSettings(answer=AnswerSettings(rerank=rerank))
+    settings = EngineSettings(answer=answer)
     with tempfile.TemporaryDirectory() as tmp:
         async with await Engine.open(Path(tmp) / "natural.db", settings) as engine:
             for path in sorted(folder.glob("*.md")):
@@ -72,7 +74,7 @@ async def run(folder: Path = SET, rerank: bool = True) -> dict[str, Any]:
     counts = {v: sum(d["verdict"] == v for d in details) for v in _VERDICTS}
     answerable = [c for c in cases if c.answer is not None]
     return {
-        "ranker": "lexical + reranker" if rerank else "lexical",
+        "ranker": "lexical + reranker" if answer.rerank else "lexical",
         "questions": len(cases),
         "answerable": len(answerable),
         "unanswerable": len(cases) - len(answerable),
@@ -89,8 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--verbose", action="store_true", help="print every question's verdict")
     parser.add_argument("--lexical", action="store_true", help="answer without the reranker")
+    add_answer_options(parser)
     args = parser.parse_args(argv)
-    report = asyncio.run(run(rerank=not args.lexical))
+    report = asyncio.run(run(answer=answer_settings(args, rerank=not args.lexical)))
     if not args.verbose:
         report.pop("details")
     json.dump(report, sys.stdout, indent=1, ensure_ascii=False)

@@ -2,6 +2,7 @@
 they do not answer. Prints one JSON object.
 
     python -m bench.small_collections [--collections 22] [--per-side 8] [--seed 0]
+                                      [--fitted FILE] [--no-whole]
 
 A bot often holds a handful of news stories, and its users ask about their topic things the
 stories do not say. This builds such collections from the SQuAD articles no model saw
@@ -29,9 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.answer_options import add_answer_options, answer_settings
 from bot.engine import Engine, EngineSettings
 from bot.evaluation.command import Question, load_jsonl, load_questions, unseen_articles
-from bot.evaluation.metrics import contains
+from bot.evaluation.metrics import contains, percentile
 from index.answer import AnswerSettings
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
@@ -76,12 +78,12 @@ def stories_of(
 
 
 async def ask_collection(
-    stories: list[Story], per_side: int, rerank: bool, rng: random.Random
-) -> dict[str, list[bool]]:
+    stories: list[Story], per_side: int, answer: AnswerSettings, rng: random.Random
+) -> dict[str, list[Any]]:
     """Index the stories together and ask each one's questions of both kinds."""
     out: dict[str, list[Any]] = {"first": [], "any": [], "declined": [], "ms": []}
     whole = "\n".join(s.text for s in stories)
-    settings = EngineSettings(answer=AnswerSettings(rerank=rerank))
+    settings = EngineSettings(answer=answer)
     with tempfile.TemporaryDirectory(prefix="qabot-small-") as tmp:
         async with await Engine.open(Path(tmp) / "small.db", settings) as engine:
             for s in stories:
@@ -103,15 +105,14 @@ async def ask_collection(
 
 def rates(results: list[dict[str, list[Any]]]) -> dict[str, float | int]:
     merged = {k: [v for r in results for v in r[k]] for k in ("first", "any", "declined", "ms")}
-    ms = sorted(merged["ms"])
     return {
         "answerable": len(merged["first"]),
         "first_quote_holds_answer": round(sum(merged["first"]) / len(merged["first"]), 4),
         "some_quote_holds_answer": round(sum(merged["any"]) / len(merged["any"]), 4),
         "unanswerable": len(merged["declined"]),
         "declined_unanswerable": round(sum(merged["declined"]) / len(merged["declined"]), 4),
-        "p50_ms": round(ms[len(ms) // 2], 1),
-        "p95_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 1),
+        "p50_ms": round(percentile(merged["ms"], 50), 1),
+        "p95_ms": round(percentile(merged["ms"], 95), 1),
     }
 
 
@@ -124,13 +125,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {"articles": len(names), "asked_from": "articles no model saw"}
     for rerank in (True, False):
         mode = "qabot" if rerank else "qabot_lexical"
+        answer = answer_settings(args, rerank)
         one = [
-            await ask_collection([s], args.per_side, rerank, random.Random(i))
+            await ask_collection([s], args.per_side, answer, random.Random(i))
             for i, s in enumerate(told)
         ]
         groups = [told[i : i + 5] for i in range(0, len(told) - 4, 5)]
         five = [
-            await ask_collection(g, args.per_side, rerank, random.Random(i))
+            await ask_collection(g, args.per_side, answer, random.Random(i))
             for i, g in enumerate(groups)
         ]
         out[mode] = {"one_article": rates(one), "five_articles": rates(five)}
@@ -143,6 +145,7 @@ def main() -> int:
     p.add_argument("--collections", type=int, default=22, help="unseen articles to use")
     p.add_argument("--per-side", type=int, default=8, help="questions of each kind per story")
     p.add_argument("--seed", type=int, default=0)
+    add_answer_options(p)
     args = p.parse_args()
     if not (args.data / "squad-train.articles.jsonl").exists():
         print(json.dumps({"skipped": f"{args.data} has no squad-train.articles.jsonl"}))

@@ -136,3 +136,10 @@ async def test_a_question_sharing_no_word_with_its_answer_is_answered(tmp_path: 
         answer = await engine.ask("how long is the trip over to the mainland?")
     assert answer.answered
     assert any("forty minutes" in quote.text for quote in answer.quotes)
+
+
+async def test_without_reading_whole_no_shared_word_means_no_answer(tmp_path: Path) -> None:
+    settings = AnswerSettings(read_whole=False)
+    async with await _engine(tmp_path, FERRY, answer=settings) as engine:
+        answer = await engine.ask("how long is the trip over to the mainland?")
+    assert not answer.answered

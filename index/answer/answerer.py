@@ -54,7 +54,9 @@ class AnswerSettings:
     lexical mode needs the best sentence to hold 40% of the question's weight; the reranking
     mode, which reads meaning, needs no shared word at all); ``rerank=False`` answers with
     the lexical ranker alone (faster, and weaker on questions worded unlike the text);
-    ``model`` is the reranker's folder, the one shipped with qabot by default."""
+    ``model`` is the reranker's folder, the one shipped with qabot by default; ``fitted``
+    the parameters' file; ``read_whole`` lets the reranking mode read a collection of at most
+    ``passages`` passages in full."""
 
     passages: int = 15
     max_sentences: int = 3
@@ -63,6 +65,8 @@ class AnswerSettings:
     rerank: bool = True
     min_coverage: float | None = None
     model: Path = MODEL
+    fitted: Path = FITTED
+    read_whole: bool = True
 
 
 class Answerer:
@@ -82,7 +86,7 @@ class Answerer:
         self.retriever = retriever
         self.terms = Terms(retriever.analyzer)
         self.settings = settings or AnswerSettings()
-        self.fitted = fitted()
+        self.fitted = fitted(self.settings.fitted)
         self.mode = self.fitted.lexical
         self.reranker = None
         if self.settings.rerank:
@@ -96,16 +100,21 @@ class Answerer:
             else self.settings.threshold
         )
 
+    @property
+    def reads_whole(self) -> bool:
+        """Whether a small collection is read whole: with the reranker, unless turned off."""
+        return self.settings.read_whole and self.reranker is not None
+
     async def gather(
         self, question: str, whole: bool | None = None
     ) -> tuple[Query, list[Hit], list[Candidate], list[list[float]]]:
         """Retrieve the passages and build the candidates with their feature rows, unscored.
 
-        ``whole`` (by default: when the reranker is on) reads a collection of at most
+        ``whole`` (by default: ``reads_whole``) reads a collection of at most
         ``passages`` passages in full (``Retriever.search``); the reranker finds there what
         shares no word with the question, the lexical ranker alone would not.
         """
-        whole = self.reranker is not None if whole is None else whole
+        whole = self.reads_whole if whole is None else whole
         hits = await self.retriever.search(question, self.settings.passages, whole=whole)
         terms = self.terms(question)
         query = Query.of(question, self.terms, self.retriever.idf(terms), self._top_idf())
@@ -119,8 +128,9 @@ class Answerer:
         ranked = sort(query, hits, cands, ranker_scores(self.fitted.ranker, rows), rows)
         if self.reranker is None or not cands:
             return ranked
-        indexed = len(self.retriever.index)
-        n = reread(len(cands), indexed, self.mode.top, self.settings.passages)
+        n = min(len(cands), self.mode.top)
+        if self.reads_whole:
+            n = reread(len(cands), len(self.retriever.index), self.mode.top, self.settings.passages)
         top = ranked.candidates[:n]
         texts = [c.sentence.text for c in top]
         contexts = [context_of(c.hit.title, c.previous.text if c.previous else None) for c in top]

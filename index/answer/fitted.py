@@ -57,6 +57,6 @@ class Fitted:
 
 
 @functools.cache
-def fitted() -> Fitted:
-    """The parameters shipped with qabot, read once."""
-    return Fitted.from_dict(json.loads(FITTED.read_text(encoding="utf-8")))
+def fitted(path: Path = FITTED) -> Fitted:
+    """The parameters shipped with qabot (or another fit's file), read once."""
+    return Fitted.from_dict(json.loads(path.read_text(encoding="utf-8")))
