@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from index.answer import reply
 from index.answer.features import NAMES
@@ -83,3 +84,15 @@ def test_a_runner_up_pays_for_the_sentence_it_leans_on() -> None:
     leaning = ranking([3.0, 2.0, 1.0], leans_on=[0, 30, 0])
     assert leaning.costs() == [10, 40, 10]
     assert constant(0.0).pick(leaning, ANALYZE, most=2) == [0, 2]
+
+
+def test_a_runner_up_that_only_repeats_the_title_is_not_quoted() -> None:
+    texts = ["The ferry seats 140 people.", "New ferry for the island", "Tickets cost four euros."]
+    headline = replace(ranking([3.0, 2.0, 1.0], texts), repeats_title=[False, True, False])
+    assert constant(2.0).pick(headline, ANALYZE, most=3) == [0, 2]
+
+
+def test_a_headline_repeats_its_title_whatever_the_case_and_punctuation() -> None:
+    assert reply.repeats_title("New ferry for the island", "New Ferry for the Island.")
+    assert not reply.repeats_title("The new ferry for the island seats 140.", "New ferry")
+    assert not reply.repeats_title("New ferry for the island", None)

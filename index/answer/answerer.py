@@ -208,6 +208,7 @@ class Answerer:
             ranked.scores[: reply.POOL],
             ranked.rows[: reply.POOL],
             [_leans_on(c, top[0]) for c in top],
+            [reply.repeats_title(c.sentence.text, c.hit.title) for c in top],
         )
         picked = self.mode.reply.pick(ranking, self.terms, self.settings.max_sentences)
         return [ranked.candidates[i] for i in picked]

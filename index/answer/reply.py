@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from index.answer import features
 from index.answer.trees import Forest
-from index.answer.words import names
+from index.answer.words import names, words
 
 POOL = 6  # the best candidate and the five after it
 # How a runner-up relates to the best sentence: the share of its terms the best has too, the
@@ -58,13 +58,15 @@ UNSEEN_WORDS = 25
 @dataclass(frozen=True, slots=True)
 class Ranking:
     """A question's best candidates, best first: their texts, scores and ``features`` rows,
-    and the words of the sentence each leans on that the reply would have to add with it."""
+    the words of the sentence each leans on that the reply would have to add with it, and
+    which of them only repeat their article's title (a headline line)."""
 
     question: str
     texts: Sequence[str]
     scores: Sequence[float]
     rows: Sequence[Sequence[float]]
     leans_on: Sequence[int]
+    repeats_title: Sequence[bool] = ()
 
     def words(self) -> list[int]:
         return [len(t.split()) for t in self.texts[:POOL]]
@@ -134,7 +136,16 @@ class Reply:
             return [0]
         x = rows(ranking, analyze)
         costs = ranking.costs()[1:]
-        return [0, *choose(self.chances(x).tolist(), costs, self.per_word, most - 1)]
+        chances = self.chances(x).tolist()
+        for k in range(1, len(ranking.repeats_title)):
+            if k <= len(chances) and ranking.repeats_title[k]:
+                chances[k - 1] = 0.0  # the citation shows the title already
+        return [0, *choose(chances, costs, self.per_word, most - 1)]
+
+
+def repeats_title(sentence: str, title: str | None) -> bool:
+    """Whether a sentence says nothing but its article's title, as a headline line does."""
+    return bool(title) and words(sentence.lower()) == words((title or "").lower())
 
 
 def choose(chances: Sequence[float], words: Sequence[int], per_word: float, most: int) -> list[int]:

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from corpus.errors import QabotError
+from index.answer.cpu import precise_int8
 from index.answer.wordpiece import UnsupportedTokenizer, WordPiece
 
 FORMAT = "qabot-reranker/1"
@@ -176,13 +177,16 @@ def _tokenizer(path: Path, max_tokens: int) -> WordPiece:
         raise RerankerCorrupt(path, f"not a BERT WordPiece tokenizer file ({e})") from e
 
 
-def _session(path: Path, threads: int) -> Any:
-    """An ONNX Runtime session on the CPU with ``threads`` threads, its inputs checked."""
+def _session(path: Path, threads: int, precise: bool) -> Any:
+    """An ONNX Runtime session on the CPU with ``threads`` threads, its inputs checked;
+    ``precise`` multiplies int8 without saturating (``index.answer.cpu``)."""
     ort = _module("onnxruntime")
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    if precise:
+        options.add_session_config_entry("session.x64quantprecision", "1")
     try:
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     except Exception as e:  # onnxruntime's own exception types are not importable stably
@@ -219,8 +223,17 @@ class Reranker:
         self.inputs = tuple(i.name for i in session.get_inputs())
 
     @classmethod
-    def load(cls, folder: Path | str, threads: int = 1, batch: int = BATCH) -> Reranker:
+    def load(
+        cls,
+        folder: Path | str,
+        threads: int = 1,
+        batch: int = BATCH,
+        precise: bool | None = None,
+    ) -> Reranker:
         """Load and check a model folder; raise a ``RerankerError`` saying what is wrong.
+
+        ``precise`` (by default: where this CPU needs it, ``index.answer.cpu``) runs the int8
+        products in ONNX Runtime's exact, slower mode.
 
         Checked here, not at the first question: the folder and its three files, the
         provenance's format and hashes, that the tokenizer and the graph load, and that the
@@ -235,7 +248,9 @@ class Reranker:
         provenance = read_provenance(folder)
         _check_files(folder, provenance)
         tokenizer = _tokenizer(folder / TOKENIZER_FILE, provenance.max_tokens)
-        reranker = cls(_session(folder / MODEL_FILE, threads), tokenizer, provenance, batch)
+        exact = precise_int8() if precise is None else precise
+        session = _session(folder / MODEL_FILE, threads, exact)
+        reranker = cls(session, tokenizer, provenance, batch)
         reranker._probe(folder / MODEL_FILE)
         return reranker
 
