@@ -100,11 +100,30 @@ def test_typed_spans_find_dates_numbers_and_names() -> None:
         ("Prices rose last week.", "last week"),
         ("The report is dated 2024-03-14.", "2024-03-14"),
         ("The mayor rides at 10 am.", "10 am"),
+        ("The quake struck at 3.12 am on Thursday.", "3.12 am"),
+        ("Doors open at 7:30 pm.", "7:30 pm"),
         ("The shops reopen tomorrow.", "tomorrow"),
     ],
 )
 def test_dates_as_news_writes_them_are_dates(text: str, date: str) -> None:
     assert date in [s.text for s in spans(text, DATE)]
+
+
+@pytest.mark.parametrize(
+    ("text", "often"),
+    [
+        ("Quakes this size happen about once every ten years.", "once every ten years"),
+        ("The van visited the villages twice a month.", "twice a month"),
+        ("Buses run every 20 minutes.", "every 20 minutes"),
+        ("The paper is published daily.", "daily"),
+    ],
+)
+def test_how_often_as_news_writes_it_is_a_number(text: str, often: str) -> None:
+    assert often in [s.text for s in spans(text, NUMBER)]
+
+
+def test_a_number_before_a_word_starting_with_am_is_no_time() -> None:
+    assert [s.text for s in spans("Some 3 among them left.", DATE)] == []
 
 
 async def test_who_question_picks_the_sentence_with_a_new_name(engine: Engine) -> None:

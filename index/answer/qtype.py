@@ -23,13 +23,13 @@ MONTH = (
 WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?"
 SEASON = r"(?:spring|summer|autumn|fall|winter)"
 # Dates as news writes them: "2024-03-14", "14/03/2024", "on Friday", "last week", "next
-# spring", "tomorrow", "at 10 am".
+# spring", "tomorrow", "at 10 am", "at 3.12 am".
 _NEWS_DATE = (
     r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}"
     rf"|(?:(?:last|next|this|coming|on|every)\s+)?{WEEKDAY}"
     rf"|(?:[Ll]ast|[Nn]ext|[Tt]his|[Ee]arly|[Ll]ate)\s+(?:week|month|year|weekend|{SEASON})"
     r"|(?:[Yy]esterday|[Tt]omorrow|[Tt]onight)"
-    r"|\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)"
+    r"|\d{1,2}(?:[:.]\d{2})?\s*(?:(?:am|pm)\b|a\.m\.|p\.m\.)"
 )
 _DATE = re.compile(
     rf"\b(?:{_NEWS_DATE}"
@@ -48,6 +48,22 @@ _NUMBER_WORDS = (
     " sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"
     " hundred hundreds thousand thousands million millions billion billions trillion dozen dozens"
     " half quarter"
+)
+_UNIT_OF_TIME = (
+    r"(?:second|minute|hour|day|night|week|fortnight|month|season|year|decade|century)s?"
+)
+# How often, as news writes it: "twice a month", "once every ten years", "every Friday".
+_FREQUENCY = (
+    r"\b(?:once|twice|thrice|(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|many)"
+    r"\s+times)\s+(?:a|an|per|each|every)\s+(?:\w+\s+)?"
+    rf"{_UNIT_OF_TIME}\b"
+    rf"|\bevery\s+(?:other\s+|\w+\s+)?(?:{_UNIT_OF_TIME}|{WEEKDAY})\b"
+    r"|\b(?:hourly|daily|nightly|weekly|fortnightly|monthly|yearly|annually)\b"
+)
+_OFTEN = re.compile(_FREQUENCY, re.IGNORECASE)
+_OFTEN_WORDS = (
+    *("once", "twice", "thrice", "times", "every"),
+    *("hourly", "daily", "nightly", "weekly", "monthly", "yearly", "annually"),
 )
 _NUMBER = re.compile(
     r"(?:[$£€¥]\s?)?\b(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*(?:%|percent|per cent))?"
@@ -162,7 +178,7 @@ def spans(text: str, kind: str) -> list[Span]:
         found = [Span(m.start(), m.end(), m.group()) for m in _DATE.finditer(text)]
     elif kind == NUMBER:
         found = [Span(m.start(), m.end(), m.group().strip()) for m in _NUMBER.finditer(text)]
-        found = [s for s in found if s.text]
+        found = _with_frequencies(text, [s for s in found if s.text])
     elif kind == PERSON:
         found = [s for s in _names(text) if not _DATE.fullmatch(s.text)]
     elif kind == PLACE:
@@ -172,6 +188,19 @@ def spans(text: str, kind: str) -> list[Span]:
     else:
         found = []
     return found
+
+
+def _with_frequencies(text: str, numbers: list[Span]) -> list[Span]:
+    """The numbers, with how-often spans ("twice a month") in place of those inside them. The
+    pattern runs only on a text holding one of its words: it costs more than all the rest."""
+    lower = text.lower()
+    if not any(w in lower for w in _OFTEN_WORDS):
+        return numbers
+    often = [Span(m.start(), m.end(), m.group()) for m in _OFTEN.finditer(text)]
+    if not often:
+        return numbers
+    inside = [s for s in numbers if not any(o.start <= s.start < o.end for o in often)]
+    return sorted(often + inside, key=lambda s: s.start)
 
 
 def _names(text: str) -> list[Span]:
