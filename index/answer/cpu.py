@@ -4,9 +4,9 @@ The reranker's int8 graph multiplies uint8 activations by int8 weights. On an x8
 VNNI (``avx512_vnni`` or ``avx_vnni``) that product is exact. Without VNNI (AVX2 alone: many
 servers before 2019, AMD before Zen 4) ONNX Runtime uses an instruction whose 16-bit sums
 saturate, so the logits drift from those the answerer was fitted on: under ``qemu-x86_64 -cpu
-Haswell``, by 0.061 on average and 0.29 at most over 342 pairs (``bench.cpu_agreement``).
+Haswell``, by 0.065 on average and 0.52 at most over 454 pairs (``bench.cpu_agreement``).
 ONNX Runtime's session option ``session.x64quantprecision`` multiplies uint8 by uint8
-instead, which never saturates: there the drift fell to 0.008 on average and 0.16 at most
+instead, which never saturates: there the drift fell to 0.0075 on average and 0.16 at most
 (what is left comes from the float kernels). It costs about half the reranker's speed, so
 it is used only where it is needed.
 """

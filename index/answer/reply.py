@@ -136,10 +136,11 @@ class Reply:
             return [0]
         x = rows(ranking, analyze)
         costs = ranking.costs()[1:]
-        chances = self.chances(x).tolist()
-        for k in range(1, len(ranking.repeats_title)):
-            if k <= len(chances) and ranking.repeats_title[k]:
-                chances[k - 1] = 0.0  # the citation shows the title already
+        title = ranking.repeats_title
+        chances = [  # a runner-up repeating the title adds nothing: the citation shows it
+            0.0 if k < len(title) and title[k] else chance
+            for k, chance in enumerate(self.chances(x).tolist(), start=1)
+        ]
         return [0, *choose(chances, costs, self.per_word, most - 1)]
 
 
