@@ -23,3 +23,7 @@ def test_fewer_candidates_than_the_top_are_all_read() -> None:
 
 def test_an_empty_index_reads_no_more_than_the_top() -> None:
     assert reread(candidates=10, indexed=0, top=7, passages=15) == 7
+
+
+def test_passages_zero_never_reads_whole() -> None:
+    assert reread(candidates=30, indexed=4, top=7, passages=0) == 7

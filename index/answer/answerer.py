@@ -128,9 +128,8 @@ class Answerer:
         ranked = sort(query, hits, cands, ranker_scores(self.fitted.ranker, rows), rows)
         if self.reranker is None or not cands:
             return ranked
-        n = min(len(cands), self.mode.top)
-        if self.reads_whole:
-            n = reread(len(cands), len(self.retriever.index), self.mode.top, self.settings.passages)
+        whole_up_to = self.settings.passages if self.reads_whole else 0
+        n = reread(len(cands), len(self.retriever.index), self.mode.top, whole_up_to)
         top = ranked.candidates[:n]
         texts = [c.sentence.text for c in top]
         contexts = [context_of(c.hit.title, c.previous.text if c.previous else None) for c in top]

@@ -46,9 +46,10 @@ def ranker_scores(ranker: Forest, rows: list[list[float]]) -> list[float]:
 
 def reread(candidates: int, indexed: int, top: int, passages: int) -> int:
     """How many of the best lexical candidates the reranker reads: ``top``, or, when the whole
-    collection fits in the ``passages`` one question retrieves, every one (up to ``READ_ALL``).
-    In a collection that small the lexical order of sentences sharing no word with the
-    question is no guide, and reading them all costs little."""
+    collection fits in the ``passages`` one question retrieves, every one (up to ``READ_ALL``;
+    ``passages`` 0 never reads whole). In a collection that small the lexical order of
+    sentences sharing no word with the question is no guide, and reading them all costs
+    little."""
     if 0 < indexed <= passages:
         return min(candidates, max(top, READ_ALL))
     return min(candidates, top)
