@@ -100,6 +100,17 @@ class StoredPassage:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexRow:
+    """What the index reads of a passage: its text under its article's title, and the
+    texts of its sentences."""
+
+    id: int
+    title: str
+    text: str
+    sentences: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class AddResult:
     """What adding one article did: the stored article, or the article it duplicates."""
 

@@ -25,6 +25,7 @@ from corpus.models import (
     AddResult,
     Article,
     ArticleSummary,
+    IndexRow,
     Prepared,
     Sentence,
     Stats,
@@ -245,8 +246,13 @@ class Store:
 
     async def passages_for_indexing(
         self, after_id: int = 0, batch: int = 5000
-    ) -> AsyncIterator[list[tuple[int, str, str]]]:
-        """Batches of (passage id, article title, passage text) with ids above ``after_id``."""
+    ) -> AsyncIterator[list[IndexRow]]:
+        """Batches of passages with ids above ``after_id``, each with its article's title and
+        its sentences' texts, in id order.
+
+        Two statements: a passage never changes once stored, and one removed between them
+        comes without sentences (the index masks it as removed anyway).
+        """
         last = after_id
         while True:
             found = await _rows(
@@ -255,11 +261,22 @@ class Store:
                 " ON a.id = p.article_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
                 (last, batch),
             )
-            rows = [(int(r[0]), str(r[1]), str(r[2])) for r in found]
-            if not rows:
+            if not found:
                 return
-            yield rows
-            last = rows[-1][0]
+            rows = {int(r[0]): IndexRow(int(r[0]), str(r[1]), str(r[2]), []) for r in found}
+            sentences = await _rows(
+                self._db,
+                "SELECT p.id, s.text FROM passages p JOIN sentences s"
+                " ON s.article_id = p.article_id"
+                " AND s.position BETWEEN p.first_sentence AND p.last_sentence"
+                " WHERE p.id BETWEEN ? AND ? ORDER BY p.id, s.position",
+                (found[0][0], found[-1][0]),
+            )
+            for passage_id, text in sentences:
+                if passage_id in rows:
+                    rows[passage_id].sentences.append(str(text))
+            yield list(rows.values())
+            last = int(found[-1][0])
 
     async def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
         """The passages with these ids, with their sentences, keyed by id.

@@ -9,7 +9,8 @@ from corpus.models import Sentence
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A retrieved passage with its score, its article's metadata and its sentences."""
+    """A retrieved passage with its score, its article's metadata and its sentences;
+    ``terms`` holds each sentence's index terms (None where not known), or is empty."""
 
     passage_id: int
     article_id: int
@@ -21,6 +22,7 @@ class Hit:
     text: str
     start: int
     sentences: tuple[Sentence, ...]
+    terms: tuple[tuple[str, ...] | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,7 @@ class Answerer:
         """
         whole = self.reads_whole if whole is None else whole
         hits = await self.retriever.search(question, self.settings.passages, whole=whole)
+        self._know_terms(hits)
         terms = self.terms(question)
         query = Query.of(question, self.terms, self.retriever.idf(terms), self._top_idf())
         cands = candidates(hits)
@@ -232,6 +233,14 @@ class Answerer:
                 have.add(key)
                 out.append((c, prev, score - 1e-6))
         return out
+
+    def _know_terms(self, hits: list[Hit]) -> None:
+        """Take the sentences' terms from the index, which analyzed them when they were added."""
+        for hit in hits:
+            if len(hit.terms) == len(hit.sentences):
+                for sentence, terms in zip(hit.sentences, hit.terms, strict=True):
+                    if terms is not None:
+                        self.terms.know(sentence.text, terms)
 
     def _top_idf(self) -> float:
         """The idf of a term found in one passage: what a term absent from the corpus gets."""

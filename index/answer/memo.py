@@ -1,5 +1,6 @@
 """The terms of a text, remembered: the answer path analyzes the same sentences, neighbours
-and words for question after question, so each distinct text is analyzed once a process."""
+and words for question after question, so each distinct text is analyzed once a process,
+and not at all when the index kept its terms from when it was added."""
 
 from __future__ import annotations
 
@@ -19,7 +20,12 @@ class Terms:
     def __call__(self, text: str) -> list[str]:
         terms = self._known.get(text)
         if terms is None:
-            if len(self._known) >= self._limit:
-                self._known.clear()
-            terms = self._known[text] = tuple(self._analyze(text))
+            terms = self.know(text, tuple(self._analyze(text)))
         return list(terms)
+
+    def know(self, text: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+        """Remember ``terms`` as what ``text`` analyzes to (as the index analyzed it)."""
+        if len(self._known) >= self._limit:
+            self._known.clear()
+        self._known[text] = terms
+        return terms

@@ -74,6 +74,15 @@ class InvertedIndex:
         parts = [s.passage_ids[m] for s, m in zip(snap.segments, snap.live, strict=True)]
         return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
+    def sentence_terms(self, passage_id: int) -> tuple[tuple[str, ...] | None, ...]:
+        """The terms of a passage's sentences as analyzed when it was indexed; () if the
+        index does not hold the passage or was built without its sentences."""
+        for seg in self._snap.segments:
+            row = int(np.searchsorted(seg.passage_ids, passage_id))
+            if row < seg.size and int(seg.passage_ids[row]) == passage_id:
+                return seg.sentences_of(row)
+        return ()
+
     def replace(self, parts: Sequence[tuple[Segment, NDArray[np.bool_]]]) -> None:
         """Install these segments (with their live masks) as the whole index."""
         snap = self._full_snapshot(parts)

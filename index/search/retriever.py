@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
+from corpus.models import IndexRow
 from corpus.store import Store
 from index.models import Hit
 from index.search import segment as seg
@@ -30,7 +31,7 @@ from index.search.files import IndexFiles, Manifest, live_mask
 from index.search.inverted import InvertedIndex, Scored
 
 MERGE_AT = 8
-BATCH = 20_000
+BATCH = 5_000  # passages analyzed at a time: bounds the memory a large add takes
 log = logging.getLogger(__name__)
 
 
@@ -162,7 +163,7 @@ class Retriever:
         built: list[seg.Segment] = []
         async for rows in self.store.passages_for_indexing(after, BATCH):
             built.append(await asyncio.to_thread(self._build, rows))
-            after = rows[-1][0]
+            after = rows[-1].id
             bar.update(len(rows))
         bar.close()
         if len(built) > 1:
@@ -176,10 +177,13 @@ class Retriever:
         manifest.max_passage_id = max(manifest.max_passage_id, after)
         return True
 
-    def _build(self, rows: Sequence[tuple[int, str, str]]) -> seg.Segment:
+    def _build(self, rows: Sequence[IndexRow]) -> seg.Segment:
+        """A segment of these passages, with the terms of their sentences for the answerer."""
         titles = self.settings.index_titles
-        docs = (self.analyzer(f"{title}\n{text}" if titles else text) for _, title, text in rows)
-        return seg.build([r[0] for r in rows], docs)
+        analyze = self.analyzer
+        docs = [analyze(f"{r.title}\n{r.text}" if titles else r.text) for r in rows]
+        sentences = ([analyze(s) for s in r.sentences] for r in rows)
+        return seg.build([r.id for r in rows], docs, sentences)
 
     async def _drop_removed(self, manifest: Manifest) -> bool:
         """Mask passages that the store no longer has."""
@@ -254,7 +258,8 @@ class Retriever:
         return await self.hits(scored)
 
     async def hits(self, scored: Sequence[Scored]) -> list[Hit]:
-        """Scored passage ids joined with their text, sentences and article metadata."""
+        """Scored passage ids joined with their text, sentences (and their terms, as
+        analyzed when the passage was indexed) and article metadata."""
         passages = await self.store.passages([s.passage_id for s in scored])
         articles = await self.store.articles(p.article_id for p in passages.values())
         out: list[Hit] = []
@@ -277,6 +282,7 @@ class Retriever:
                     text=p.text,
                     start=p.start,
                     sentences=p.sentences,
+                    terms=self.index.sentence_terms(s.passage_id),
                 )
             )
         return out

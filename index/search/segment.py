@@ -1,8 +1,9 @@
 """A segment: an immutable term-by-passage matrix in compressed sparse column form.
 
 Columns are the segment's own terms, rows its passages; ``indptr``/``rows``/``tfs``
-give, for each term, the passages holding it and how often. Saved as a ``.npz`` of
-plain arrays (no pickles), written to a temporary name and renamed into place.
+give, for each term, the passages holding it and how often. ``sentences`` keeps the
+terms of each passage's sentences, for the answerer. Saved as a ``.npz`` of plain arrays
+(no pickles), written to a temporary name and renamed into place.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from index.search.sentence_terms import SentenceTerms, concat
+
 IntArray = NDArray[np.int64]
 
 
@@ -27,10 +30,22 @@ class Segment:
     tfs: NDArray[np.float32]
     passage_ids: IntArray
     doc_len: NDArray[np.float64]
+    sentences: SentenceTerms | None = None
     column: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.column = {t: i for i, t in enumerate(self.terms)}
+        if self.sentences is None:
+            self.sentences = SentenceTerms.none(self.size)
+
+    @property
+    def sentence_terms(self) -> SentenceTerms:
+        assert self.sentences is not None  # filled in __post_init__
+        return self.sentences
+
+    def sentences_of(self, row: int) -> tuple[tuple[str, ...] | None, ...]:
+        """The terms of the sentences of passage row ``row`` (None where not known)."""
+        return self.sentence_terms.of(row, self.terms)
 
     @property
     def size(self) -> int:
@@ -62,6 +77,9 @@ class Segment:
                 tfs=self.tfs,
                 passage_ids=self.passage_ids,
                 doc_len=self.doc_len,
+                sentence_starts=self.sentence_terms.starts,
+                sentence_bounds=self.sentence_terms.bounds,
+                sentence_columns=self.sentence_terms.columns,
             )
             f.flush()
             os.fsync(f.fileno())
@@ -69,8 +87,14 @@ class Segment:
 
     @classmethod
     def load(cls, path: Path) -> Segment:
+        """A saved segment; one saved before sentences were kept knows none of them."""
         with np.load(path, allow_pickle=False) as data:
             raw = data["terms"].tobytes().decode()
+            sentences = None
+            if "sentence_starts" in data.files:
+                sentences = SentenceTerms(
+                    data["sentence_starts"], data["sentence_bounds"], data["sentence_columns"]
+                )
             return cls(
                 terms=raw.split("\n") if raw else [],
                 indptr=data["indptr"],
@@ -78,6 +102,7 @@ class Segment:
                 tfs=data["tfs"],
                 passage_ids=data["passage_ids"],
                 doc_len=data["doc_len"],
+                sentences=sentences,
             )
 
 
@@ -89,14 +114,22 @@ class _Vocab(dict[str, int]):
         return column
 
 
-def build(passage_ids: Sequence[int], docs: Iterable[Sequence[str]]) -> Segment:
-    """A segment from passages already analyzed into terms, in passage id order."""
+def build(
+    passage_ids: Sequence[int],
+    docs: Iterable[Sequence[str]],
+    sentences: Iterable[Iterable[Sequence[str]]] | None = None,
+) -> Segment:
+    """A segment from passages already analyzed into terms, in passage id order, with the
+    terms of each passage's sentences when given (read after the passages' terms)."""
     docs = docs if isinstance(docs, list) else list(docs)
     lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
     vocab = _Vocab()
     flat = chain.from_iterable(docs)
     ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=int(lengths.sum()))
-    return from_term_ids(passage_ids, lengths, ids, list(vocab))
+    segment = from_term_ids(passage_ids, lengths, ids, list(vocab))
+    if sentences is not None:
+        segment.sentences = SentenceTerms.build(sentences, segment.column)
+    return segment
 
 
 def from_term_ids(
@@ -167,6 +200,7 @@ def merge(parts: Sequence[tuple[Segment, NDArray[np.bool_]]]) -> Segment:
     if ids.size > 1 and not bool(np.all(ids[1:] > ids[:-1])):
         raise ValueError("segments to merge must be given in passage id order")
     doc_len = np.concatenate([s.doc_len[m] for s, m in parts] or [np.zeros(0, np.float64)])
+    sentences = [s.sentence_terms.kept(m, g) for (s, m), g in zip(parts, to_global, strict=True)]
     return Segment(
         terms=list(vocab),
         indptr=indptr,
@@ -174,6 +208,7 @@ def merge(parts: Sequence[tuple[Segment, NDArray[np.bool_]]]) -> Segment:
         tfs=tfs,
         passage_ids=ids,
         doc_len=doc_len,
+        sentences=concat(sentences),
     )
 
 
