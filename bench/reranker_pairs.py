@@ -16,6 +16,10 @@ paragraphs joined by a blank line; questions with the index of their answer's pa
   questions instead become "not here" questions: their own article is left out of the
   search, as for a question the bot's articles do not answer, and their best candidates are
   all negatives.
+- **Other words** (``--drop-shared``, off by default). SQuAD's questions reuse their answer
+  sentence's words, chat users' do not. A seeded share of the questions (here and not here
+  alike) lose about half of the content words they share with their answer's sentence
+  (``without_shared_words``), so that the model cannot lean on the overlap alone.
 - **Candidates.** Sentences are split by qabot's own splitter (``corpus.split``), and each
   carries its context as the runtime builds it (``index.answer.reranker.context_of``: the
   article's title and the sentence before it). Retrieval is a small BM25 of its own over
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -50,6 +55,8 @@ SPLIT_RULE = (
     "round(fraction * number of articles)"
 )
 K1, B = 0.9, 0.4
+_MARKS = "?.,;:!\"'()"
+WH_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +249,25 @@ def hardest(corpus: Corpus, question: str, pool: list[Candidate], n: int) -> lis
     return [pool[i] for i in order[:n]]
 
 
+def without_shared_words(
+    question: str, sentence: str, analyze: Analyzer, rng: random.Random
+) -> str:
+    """``question`` less about half of its content words that ``sentence`` also has (at
+    least one, and never its last content word), their punctuation kept: asked as if in
+    other words."""
+    held = set(analyze(sentence))
+    chunks = question.split()
+    content = [i for i, c in enumerate(chunks) if c.lower().strip(_MARKS) not in WH_WORDS]
+    content = [i for i in content if analyze(chunks[i])]
+    shared = [i for i in content if set(analyze(chunks[i])) & held]
+    n = min(max(1, len(shared) // 2), len(content) - 1)
+    if not shared or n <= 0:
+        return question
+    for i in rng.sample(shared, n):
+        chunks[i] = chunks[i][len(chunks[i].rstrip(_MARKS)) :]  # "Malaysia?" -> "?"
+    return re.sub(r"\s+([?.,;:!])", r"\1", " ".join(c for c in chunks if c))
+
+
 def question_pairs(
     corpus: Corpus,
     item: Item,
@@ -251,21 +277,24 @@ def question_pairs(
     top: int,
     heldout: Collection[str],
     per_kind: int,
+    reword: random.Random | None = None,
 ) -> list[Pair]:
-    """The pairs of one training question (none when its answer is in no single sentence)."""
+    """The pairs of one training question (none when its answer is in no single sentence);
+    with ``reword``, asked without some of the words it shares with its answer's sentence."""
     gold_doc = corpus.first_doc[item.article_id] + item.paragraph
+    own = corpus.candidates([gold_doc], item.answers)
+    positives = [c for c in own if c.holds][:per_kind]
+    asked = item.question
+    if reword is not None and positives:
+        asked = without_shared_words(item.question, positives[0].text, corpus.analyzer, reword)
 
     def pair(c: Candidate, label: int, kind: str) -> Pair:
-        return Pair(
-            item.id, item.article_id, item.question, c.text, c.context, label, kind, c.article_id
-        )
+        return Pair(item.id, item.article_id, asked, c.text, c.context, label, kind, c.article_id)
 
     if not_here:
         docs = corpus.search(item.question, top, exclude={*heldout, item.article_id})
         pool = [c for c in corpus.candidates(docs, item.answers) if not c.holds]
         return [pair(c, 0, "not_here") for c in hardest(corpus, item.question, pool, 2 * per_kind)]
-    own = corpus.candidates([gold_doc], item.answers)
-    positives = [c for c in own if c.holds][:per_kind]
     if not positives:
         return []
     same = [c for c in own if not c.holds]
@@ -290,23 +319,35 @@ def build_pairs(
     top: int = 5,
     per_kind: int = 2,
     excluded_questions: Collection[str] = (),
+    drop_shared: float = 0.0,
 ) -> PairSet:
     """About ``n_pairs`` pairs from seeded training questions (never a held-out article's).
 
     Questions are taken in a seeded order until the pairs are enough; the last question's
-    pairs are cut to make exactly ``n_pairs`` (fewer only when the questions run out).
+    pairs are cut to make exactly ``n_pairs`` (fewer only when the questions run out). A
+    ``drop_shared`` share of them is reworded (its own seeded draws: with 0 the pairs are
+    those of a build without it).
     """
     held = set(heldout)
     pool = [q for q in items if q.article_id not in held and q.id not in excluded_questions]
     rng = random.Random(seed)
     rng.shuffle(pool)
+    reword = random.Random(seed + 1)
     out = PairSet([])
     for item in pool:
         if len(out.pairs) >= n_pairs:
             break
         here = rng.random() >= not_here
+        reworded = drop_shared > 0 and reword.random() < drop_shared
         found = question_pairs(
-            corpus, item, rng, not_here=not here, top=top, heldout=held, per_kind=per_kind
+            corpus,
+            item,
+            rng,
+            not_here=not here,
+            top=top,
+            heldout=held,
+            per_kind=per_kind,
+            reword=reword if reworded else None,
         )
         if found:
             out.questions += 1

@@ -117,6 +117,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--top", type=int, default=5, help="BM25 paragraphs giving candidates")
     p.add_argument("--per-kind", type=int, default=2, help="pairs per kind per question")
     p.add_argument(
+        "--drop-shared",
+        type=float,
+        default=0.0,
+        help="share of questions asked without half the words they share with their answer",
+    )
+    p.add_argument(
         "--exclude-eval",
         type=int,
         nargs=2,
@@ -197,6 +203,7 @@ def build_data(args: argparse.Namespace) -> Data:
         top=args.top,
         per_kind=args.per_kind,
         excluded_questions=excluded,
+        drop_shared=args.drop_shared,
     )
     tests = heldout_questions(corpus, items, heldout, args.test_questions, args.seed, args.top)
     log(
@@ -569,6 +576,7 @@ def provenance(
             "not_here_share": args.not_here,
             "bm25_paragraphs": args.top,
             "per_kind": args.per_kind,
+            "drop_shared": args.drop_shared,
         },
         "training": {
             "seed": args.seed,

@@ -9,6 +9,7 @@ they skip when onnx or onnxruntime is missing. The split tests need none of thes
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from bench.reranker_pairs import (
     build_pairs,
     heldout_articles,
     heldout_questions,
+    without_shared_words,
 )
 from corpus.errors import QabotError
 from index.answer.reranker import (
@@ -315,6 +317,44 @@ def test_no_heldout_article_reaches_the_training_pairs() -> None:
     assert len(build_pairs(corpus, items, held, 7, seed=0).pairs) == 7
 
 
+def test_a_reworded_question_loses_about_half_the_words_it_shares_with_its_answer() -> None:
+    corpus = Corpus([])
+    sentence = "The new ferry sails from the north harbour at dawn."
+    question = "When does the new ferry sail from the harbour?"
+    reworded = without_shared_words(question, sentence, corpus.analyzer, random.Random(0))
+    kept = reworded.rstrip("?").split()
+    assert reworded.endswith("?") and kept[:2] == ["When", "does"]
+    gone = set(question.rstrip("?").split()) - set(kept)
+    assert len(gone) == 2 and gone <= {"new", "ferry", "sail", "harbour"}
+
+
+def test_a_question_sharing_nothing_with_its_answer_is_asked_as_it_is() -> None:
+    corpus = Corpus([])
+    question = "Who runs the company?"
+    sentence = "Its chief executive, Ana Ruiz, said sales rose."
+    assert without_shared_words(question, sentence, corpus.analyzer, random.Random(0)) == question
+
+
+def test_rewording_keeps_a_question_s_last_content_word() -> None:
+    corpus = Corpus([])
+    asked = without_shared_words(
+        "Where is Bremen?", "Bremen is a city.", corpus.analyzer, random.Random(0)
+    )
+    assert asked == "Where is Bremen?"
+
+
+def test_reworded_pairs_of_one_question_share_its_new_wording() -> None:
+    articles, items = _data()
+    corpus = Corpus(articles)
+    plain = build_pairs(corpus, items, [], 10_000, seed=0, top=3)
+    reworded = build_pairs(corpus, items, [], 10_000, seed=0, top=3, drop_shared=1.0)
+    asked = {q.id: q.question for q in items}
+    changed = {p.question_id for p in reworded.pairs if p.question != asked[p.question_id]}
+    assert changed and all(p.question == asked[p.question_id] for p in plain.pairs)
+    for qid in changed:
+        assert len({p.question for p in reworded.pairs if p.question_id == qid}) == 1
+
+
 def test_test_questions_come_from_heldout_articles_only() -> None:
     articles, items = _data()
     corpus = Corpus(articles)
@@ -335,3 +375,27 @@ def test_a_tokenizer_of_another_kind_is_refused(folder: Path) -> None:
     _provenance(folder)
     with pytest.raises(RerankerCorrupt, match="not BERT's WordPiece"):
         Reranker.load(folder)
+
+
+def test_the_natural_set_report_ranks_each_answer_among_all_stories(
+    folder: Path, tmp_path: Path
+) -> None:
+    from bench.natural_reranker import rank_report
+
+    stories = tmp_path / "natural"
+    stories.mkdir()
+    (stories / "fest.md").write_text(
+        "# River festival\n\nRain fell all day. Tickets sold out. The festival opened in June."
+    )
+    (stories / "city.md").write_text("# Paris\n\nParis is a city.")
+    cases = [
+        {"question": QUESTION, "article": "fest", "answer": "opened in June"},
+        {"question": "When did the rain stop?", "article": "fest", "answer": "Rain fell"},
+        {"question": "Who is the mayor?", "article": None, "answer": None},
+    ]
+    (stories / "questions.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
+    report = rank_report(Reranker.load(folder), stories)
+    # The tiny model weighs the sentence's words alone: "June" and "opened" come first.
+    assert report["answerable"] == 2 and report["first"] == 1
+    assert report["mean_rank"] > 0
+    assert report["answerable_vs_not_auc"] == 0.5
