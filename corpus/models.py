@@ -107,7 +107,7 @@ class IndexRow:
     id: int
     title: str
     text: str
-    sentences: list[str]
+    sentences: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -263,7 +263,7 @@ class Store:
             )
             if not found:
                 return
-            rows = {int(r[0]): IndexRow(int(r[0]), str(r[1]), str(r[2]), []) for r in found}
+            texts: dict[int, list[str]] = {int(r[0]): [] for r in found}
             sentences = await _rows(
                 self._db,
                 "SELECT p.id, s.text FROM passages p JOIN sentences s"
@@ -273,9 +273,9 @@ class Store:
                 (found[0][0], found[-1][0]),
             )
             for passage_id, text in sentences:
-                if passage_id in rows:
-                    rows[passage_id].sentences.append(str(text))
-            yield list(rows.values())
+                if passage_id in texts:
+                    texts[passage_id].append(str(text))
+            yield [IndexRow(int(r[0]), str(r[1]), str(r[2]), tuple(texts[r[0]])) for r in found]
             last = int(found[-1][0])
 
     async def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:

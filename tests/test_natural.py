@@ -2,7 +2,7 @@
 
 The last two tests are a floor: answering chat-worded questions must not slip back towards the
 lexical ranker's 39 of 68 (``python -m bench.natural`` prints the details; the shipped
-answerer gets 50)."""
+answerer gets 49)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from bench.natural_reranker import rank_report
 from bench.reranker_pairs import (
     Article,
     Corpus,
@@ -380,8 +381,6 @@ def test_a_tokenizer_of_another_kind_is_refused(folder: Path) -> None:
 def test_the_natural_set_report_ranks_each_answer_among_all_stories(
     folder: Path, tmp_path: Path
 ) -> None:
-    from bench.natural_reranker import rank_report
-
     stories = tmp_path / "natural"
     stories.mkdir()
     (stories / "fest.md").write_text(

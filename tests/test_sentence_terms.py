@@ -3,9 +3,11 @@ segment, carried through masks, merges and files, and handed out with every hit.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from corpus.models import Draft
 from corpus.prepare import prepare
@@ -88,6 +90,20 @@ async def test_hits_carry_their_sentences_terms_as_the_analyzer_gives_them(
             for hit in hits:
                 want = tuple(tuple(retriever.analyzer(s.text)) for s in hit.sentences)
                 assert hit.terms == want
+
+
+async def test_answers_are_the_same_with_or_without_the_kept_terms(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    questions = ["What will happen to the old ferry?", "How much is a ticket?", "Who pays?"]
+    async with await Store.open(tmp_path / "q.db") as store:
+        await store.add(prepare(Draft(title="Harbour ferry", text=STORY)), "test")
+        retriever = await Retriever.open(store)
+        kept = [await Answerer(retriever, AnswerSettings(rerank=False)).ask(q) for q in questions]
+        monkeypatch.setattr(retriever.index, "sentence_terms", lambda passage_id: ())
+        plain = [await Answerer(retriever, AnswerSettings(rerank=False)).ask(q) for q in questions]
+    assert [replace(a, took_ms=0.0) for a in kept] == [replace(a, took_ms=0.0) for a in plain]
+    assert any(a.answered for a in kept)
 
 
 async def test_answering_does_not_analyze_again_what_the_index_analyzed(tmp_path: Path) -> None:
