@@ -140,6 +140,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--eval-threads", type=int, default=1, help="ONNX Runtime threads to score")
     p.add_argument("--device", default="cpu", help="torch device for training: cpu, cuda, ...")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's choice)")
+    p.add_argument(
+        "--bf16",
+        action="store_true",
+        help="compute in bfloat16 on the CPU too (always on CUDA): about 1.7x faster where "
+        "the CPU has avx512_bf16 or AMX, slower where it has neither",
+    )
     p.add_argument("--max-mb", type=float, default=30.0, help="fail if the int8 model is larger")
     p.add_argument("--log-every", type=int, default=20, help="steps between progress lines")
     p.add_argument(
@@ -300,9 +306,11 @@ def train(
     optimizer = torch.optim.AdamW(groups, weight_decay=0.01)
     lr = schedule(torch, optimizer, steps, args.warmup)
     loss_fn = torch.nn.BCEWithLogitsLoss()
-    amp = args.device.startswith("cuda")
+    cuda = args.device.startswith("cuda")
+    amp = cuda or args.bf16
+    precision = " in bfloat16" if amp else ""
     log(
-        f"training {steps} steps of {args.batch} pairs on {args.device}, "
+        f"training {steps} steps of {args.batch} pairs on {args.device}{precision}, "
         f"at most {args.max_tokens} tokens a pair"
     )
     t0, losses, step, epoch = time.perf_counter(), [], 0, 0
@@ -314,7 +322,7 @@ def train(
             batch = [pairs[i] for i in order[start : start + args.batch]]
             feed = encode(tokenizer, torch, batch, args.device)
             labels = torch.tensor([float(p.label) for p in batch], device=args.device)
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
+            with torch.autocast("cuda" if cuda else "cpu", dtype=torch.bfloat16, enabled=amp):
                 logits = model(**feed)
             loss = loss_fn(logits.float(), labels)
             optimizer.zero_grad(set_to_none=True)
@@ -587,6 +595,7 @@ def provenance(
             "warmup": args.warmup,
             "loss": "binary cross-entropy on the logit",
             "device": args.device,
+            "bf16": args.bf16 or args.device.startswith("cuda"),
             "smoke": args.smoke,
             "torch": version("torch"),
             "transformers": version("transformers"),
