@@ -276,6 +276,11 @@ def load_model(torch: Any, transformers: Any) -> Any:
     return CrossEncoder()
 
 
+def in_bf16(args: argparse.Namespace) -> bool:
+    """Whether training computes in bfloat16: always on CUDA, on the CPU when asked."""
+    return bool(args.bf16) or args.device.startswith("cuda")
+
+
 def schedule(torch: Any, optimizer: Any, steps: int, warmup: float) -> Any:
     """Linear warm-up over ``warmup`` of the steps, then linear decay to zero."""
     warm = max(1, int(steps * warmup))
@@ -307,7 +312,7 @@ def train(
     lr = schedule(torch, optimizer, steps, args.warmup)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     cuda = args.device.startswith("cuda")
-    amp = cuda or args.bf16
+    amp = in_bf16(args)
     precision = " in bfloat16" if amp else ""
     log(
         f"training {steps} steps of {args.batch} pairs on {args.device}{precision}, "
@@ -595,7 +600,7 @@ def provenance(
             "warmup": args.warmup,
             "loss": "binary cross-entropy on the logit",
             "device": args.device,
-            "bf16": args.bf16 or args.device.startswith("cuda"),
+            "bf16": in_bf16(args),
             "smoke": args.smoke,
             "torch": version("torch"),
             "transformers": version("transformers"),
