@@ -20,6 +20,12 @@ paragraphs joined by a blank line; questions with the index of their answer's pa
   sentence's words, chat users' do not. A seeded share of the questions (here and not here
   alike) lose about half of the content words they share with their answer's sentence
   (``without_shared_words``), so that the model cannot lean on the overlap alone.
+- **Answer withheld** (``--withheld``, off by default). SQuAD v1.1 has no question its
+  paragraph leaves open, so the nearest miss a model meets is a sentence on another point.
+  A seeded share of the questions also get their answer's sentence with the answer cut out
+  where the rest still reads as a sentence ("built in Norway" for "who builds the ferry?",
+  ``withheld``): on the question's topic, in its words, and no answer; what a chat user's
+  question about something the article does not say meets.
 - **Candidates.** Sentences are split by qabot's own splitter (``corpus.split``), and each
   carries its context as the runtime builds it (``index.answer.reranker.context_of``: the
   article's title and the sentence before it). Retrieval is a small BM25 of its own over
@@ -35,7 +41,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +63,10 @@ SPLIT_RULE = (
 K1, B = 0.9, 0.4
 _MARKS = "?.,;:!\"'()"
 WH_WORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how"})
+_PREPOSITION = (
+    r"(?:in|on|at|by|from|of|for|to|with|during|since|until|after|before|around|about|near"
+    r"|into|than|under|over|through|between|within|across|against|among|via)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +109,7 @@ class Pair:
     sentence: str
     context: str
     label: int
-    kind: str  # positive, paragraph, retrieved, not_here
+    kind: str  # positive, paragraph, retrieved, not_here, withheld
     sentence_article: str
 
 
@@ -268,6 +278,29 @@ def without_shared_words(
     return re.sub(r"\s+([?.,;:!])", r"\1", " ".join(c for c in chunks if c))
 
 
+def withheld(sentence: str, answers: Sequence[str]) -> str | None:
+    """``sentence`` without its answer, where the answer can go and leave a sentence: a
+    phrase led by a preposition ("built by Halvard Yards in Norway" -> "built in Norway") or
+    one set off by commas or brackets ("Its chief executive, Ana Ruiz, said" -> "Its chief
+    executive said"). No filler word stands in, so the model cannot learn to spot one. None
+    when the answer is elsewhere in the sentence, or a copy of it stays."""
+    for answer in sorted({a.strip() for a in answers if a.strip()}, key=len, reverse=True):
+        a = re.escape(answer)
+        for pattern, by in (
+            (rf"\s*\b{_PREPOSITION}\s+(?:the\s+|an?\s+)?{a}\b", ""),
+            (rf",\s*{a}\s*,", ""),
+            (rf"\s*\(\s*{a}\s*\)", ""),
+        ):
+            out, n = re.subn(pattern, by, sentence, count=1, flags=re.IGNORECASE)
+            if n:
+                out = re.sub(r"\s+([,.;:!?])", r"\1", out).strip(" ,;:")
+                out = out[:1].upper() + out[1:]
+                if contains(out, answers) or len(out.split()) < 4:
+                    return None
+                return out
+    return None
+
+
 def question_pairs(
     corpus: Corpus,
     item: Item,
@@ -278,9 +311,11 @@ def question_pairs(
     heldout: Collection[str],
     per_kind: int,
     reword: random.Random | None = None,
+    withhold: bool = False,
 ) -> list[Pair]:
     """The pairs of one training question (none when its answer is in no single sentence);
-    with ``reword``, asked without some of the words it shares with its answer's sentence."""
+    with ``reword``, asked without some of the words it shares with its answer's sentence;
+    with ``withhold``, one more negative: its answer's sentence with the answer withheld."""
     gold_doc = corpus.first_doc[item.article_id] + item.paragraph
     own = corpus.candidates([gold_doc], item.answers)
     positives = [c for c in own if c.holds][:per_kind]
@@ -301,10 +336,14 @@ def question_pairs(
     rng.shuffle(same)
     docs = [d for d in corpus.search(item.question, top, exclude=heldout) if d != gold_doc]
     retrieved = [c for c in corpus.candidates(docs, item.answers) if not c.holds]
+    hidden = withheld(positives[0].text, item.answers) if withhold else None
+    if hidden is not None and contains(positives[0].context, item.answers):
+        hidden = None  # the context would still give the answer away
     return [
         *(pair(c, 1, "positive") for c in positives),
         *(pair(c, 0, "paragraph") for c in same[:per_kind]),
         *(pair(c, 0, "retrieved") for c in hardest(corpus, item.question, retrieved, per_kind)),
+        *([pair(replace(positives[0], text=hidden, holds=False), 0, "withheld")] if hidden else []),
     ]
 
 
@@ -320,25 +359,29 @@ def build_pairs(
     per_kind: int = 2,
     excluded_questions: Collection[str] = (),
     drop_shared: float = 0.0,
+    withhold: float = 0.0,
 ) -> PairSet:
     """About ``n_pairs`` pairs from seeded training questions (never a held-out article's).
 
     Questions are taken in a seeded order until the pairs are enough; the last question's
     pairs are cut to make exactly ``n_pairs`` (fewer only when the questions run out). A
-    ``drop_shared`` share of them is reworded (its own seeded draws: with 0 the pairs are
-    those of a build without it).
+    ``drop_shared`` share of them is reworded, and a ``withhold`` share of them gets a
+    ``withheld`` negative (each with its own seeded draws: with 0 the pairs are those of a
+    build without it).
     """
     held = set(heldout)
     pool = [q for q in items if q.article_id not in held and q.id not in excluded_questions]
     rng = random.Random(seed)
     rng.shuffle(pool)
     reword = random.Random(seed + 1)
+    hide = random.Random(seed + 2)
     out = PairSet([])
     for item in pool:
         if len(out.pairs) >= n_pairs:
             break
         here = rng.random() >= not_here
         reworded = drop_shared > 0 and reword.random() < drop_shared
+        hidden = withhold > 0 and hide.random() < withhold
         found = question_pairs(
             corpus,
             item,
@@ -348,6 +391,7 @@ def build_pairs(
             heldout=held,
             per_kind=per_kind,
             reword=reword if reworded else None,
+            withhold=hidden,
         )
         if found:
             out.questions += 1

@@ -123,6 +123,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="share of questions asked without half the words they share with their answer",
     )
     p.add_argument(
+        "--withheld",
+        type=float,
+        default=0.0,
+        help="share of questions also given their answer's sentence with the answer withheld",
+    )
+    p.add_argument(
         "--exclude-eval",
         type=int,
         nargs=2,
@@ -210,6 +216,7 @@ def build_data(args: argparse.Namespace) -> Data:
         per_kind=args.per_kind,
         excluded_questions=excluded,
         drop_shared=args.drop_shared,
+        withhold=args.withheld,
     )
     tests = heldout_questions(corpus, items, heldout, args.test_questions, args.seed, args.top)
     log(
@@ -590,6 +597,7 @@ def provenance(
             "bm25_paragraphs": args.top,
             "per_kind": args.per_kind,
             "drop_shared": args.drop_shared,
+            "withheld": args.withheld,
         },
         "training": {
             "seed": args.seed,

@@ -24,6 +24,7 @@ from bench.reranker_pairs import (
     build_pairs,
     heldout_articles,
     heldout_questions,
+    withheld,
     without_shared_words,
 )
 from corpus.errors import QabotError
@@ -354,6 +355,34 @@ def test_reworded_pairs_of_one_question_share_its_new_wording() -> None:
     assert changed and all(p.question == asked[p.question_id] for p in plain.pairs)
     for qid in changed:
         assert len({p.question for p in reworded.pairs if p.question_id == qid}) == 1
+
+
+def test_an_answer_led_by_a_preposition_is_withheld_with_it() -> None:
+    sentence = "The vessel is being built by Halvard Yards in Norway."
+    assert withheld(sentence, ["Halvard Yards"]) == "The vessel is being built in Norway."
+
+
+def test_an_answer_set_off_by_commas_is_withheld_with_them() -> None:
+    sentence = "Its chief executive, Ana Ruiz, said the chain would hire."
+    assert withheld(sentence, ["Ana Ruiz"]) == "Its chief executive said the chain would hire."
+
+
+def test_an_answer_that_cannot_go_without_breaking_the_sentence_is_not_withheld() -> None:
+    assert withheld("Ana Ruiz runs the bakery chain now.", ["Ana Ruiz"]) is None
+
+
+def test_a_withheld_pair_is_its_answer_s_sentence_without_the_answer() -> None:
+    articles, items = _data()
+    corpus = Corpus(articles)
+    pairs = build_pairs(corpus, items, [], 10_000, seed=0, top=3, not_here=0.0, withhold=1.0)
+    hidden = [p for p in pairs.pairs if p.kind == "withheld"]
+    by_id = {q.id: q for q in items}
+    assert hidden and all(p.label == 0 for p in hidden)
+    for p in hidden:
+        assert by_id[p.question_id].answers[0] not in p.sentence
+        assert p.sentence.startswith("The harbour of town") and "was rebuilt." in p.sentence
+    plain = build_pairs(corpus, items, [], 10_000, seed=0, top=3, not_here=0.0)
+    assert [p for p in pairs.pairs if p.kind != "withheld"] == plain.pairs
 
 
 def test_test_questions_come_from_heldout_articles_only() -> None:
