@@ -558,7 +558,11 @@ def git_commit() -> dict[str, Any]:
 
 
 def provenance(
-    args: argparse.Namespace, data: Data, trained: dict[str, Any], out: Path
+    args: argparse.Namespace,
+    data: Data,
+    trained: dict[str, Any],
+    out: Path,
+    code: dict[str, Any],
 ) -> dict[str, Any]:
     base = base_folder()
     return {
@@ -620,7 +624,7 @@ def provenance(
             "onnxruntime": version("onnxruntime"),
             "quantization": "onnxruntime.quantization.quantize_dynamic, QInt8 weights",
         },
-        "code": {**git_commit(), "script": "bench/train_reranker.py", "argv": sys.argv[1:]},
+        "code": {**code, "script": "bench/train_reranker.py", "argv": sys.argv[1:]},
         "files": {
             name: {"sha256": sha256_of(out / name), "bytes": (out / name).stat().st_size}
             for name in (MODEL_FILE, TOKENIZER_FILE)
@@ -641,6 +645,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     t0 = time.perf_counter()
+    code = git_commit()  # the code that trains, not what the tree holds an hour later
     torch: Any = importlib.import_module("torch")
     transformers: Any = importlib.import_module("transformers")
     transformers.utils.logging.set_verbosity_error()
@@ -660,7 +665,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         log(f"exported ONNX (largest difference from torch {export_diff:.2e}); quantizing")
         quantize(fp32, args.out / MODEL_FILE)
         tokenizer.save(str(args.out / TOKENIZER_FILE))
-        record = provenance(args, data, trained, args.out)
+        record = provenance(args, data, trained, args.out, code)
         write_json(args.out / PROVENANCE_FILE, record)
         reranker = Reranker.load(args.out, threads=args.eval_threads)
         float_model = Reranker(
