@@ -25,7 +25,8 @@ paragraphs joined by a blank line; questions with the index of their answer's pa
   A seeded share of the questions also get their answer's sentence with the answer cut out
   where the rest still reads as a sentence ("built in Norway" for "who builds the ferry?",
   ``withheld``): on the question's topic, in its words, and no answer; what a chat user's
-  question about something the article does not say meets.
+  question about something the article does not say meets. Tried at 1.0 and not kept: the
+  natural set's unanswerable questions fared worse (``docs/benchmarks.md``).
 - **Candidates.** Sentences are split by qabot's own splitter (``corpus.split``), and each
   carries its context as the runtime builds it (``index.answer.reranker.context_of``: the
   article's title and the sentence before it). Retrieval is a small BM25 of its own over
@@ -283,7 +284,8 @@ def withheld(sentence: str, answers: Sequence[str]) -> str | None:
     phrase led by a preposition ("built by Halvard Yards in Norway" -> "built in Norway") or
     one set off by commas or brackets ("Its chief executive, Ana Ruiz, said" -> "Its chief
     executive said"). No filler word stands in, so the model cannot learn to spot one. None
-    when the answer is elsewhere in the sentence, or a copy of it stays."""
+    where cutting the answer would break the sentence, a copy of it stays, or fewer than four
+    words are left."""
     for answer in sorted({a.strip() for a in answers if a.strip()}, key=len, reverse=True):
         a = re.escape(answer)
         for pattern, by in (
@@ -381,7 +383,7 @@ def build_pairs(
             break
         here = rng.random() >= not_here
         reworded = drop_shared > 0 and reword.random() < drop_shared
-        hidden = withhold > 0 and hide.random() < withhold
+        withholding = withhold > 0 and hide.random() < withhold
         found = question_pairs(
             corpus,
             item,
@@ -391,7 +393,7 @@ def build_pairs(
             heldout=held,
             per_kind=per_kind,
             reword=reword if reworded else None,
-            withhold=hidden,
+            withhold=withholding,
         )
         if found:
             out.questions += 1
