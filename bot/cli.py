@@ -267,14 +267,22 @@ async def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(answer_json(answer))
     else:
-        print(render_text(answer, color=sys.stdout.isatty()))
+        print(render_text(answer, color=sys.stdout.isatty(), add_hint=ADD_HINT))
     return 0
 
 
+ADD_HINT = "Add some with: qabot add PATH|URL"
+
+
 def answer_json(answer: Answer) -> dict[str, Any]:
-    """The ``--json`` form of an answer."""
+    """The ``--json`` form of an answer: ``verdict`` is sure, closest or none; ``sentences``
+    are the quotes (a sure answer's, or the closest ones); ``message`` says why there is no
+    answer when there was nothing to ask or no article to answer from."""
+    from bot.render import nothing_to_answer
+
     return {
         "question": answer.question,
+        "verdict": answer.verdict,
         "answered": answer.answered,
         "confidence": answer.confidence,
         "short_answer": answer.short_answer,
@@ -293,6 +301,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
             for s in answer.sources
         ],
         "took_ms": answer.took_ms,
+        "message": nothing_to_answer(answer, ADD_HINT),
     }
 
 

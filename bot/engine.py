@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.paths import default_db_path
-from corpus.errors import IngestError
+from corpus.errors import IngestError, QabotError
 from corpus.models import Article, ArticleSummary, Stats
 from corpus.prepare import prepare
 from corpus.sources import Limits, Loaded, load_bytes, load_message, load_source
@@ -38,7 +38,26 @@ class EngineSettings:
         max_bytes = os.environ.get("QABOT_MAX_BYTES")
         limits = Limits(max_bytes=int(max_bytes)) if max_bytes else Limits()
         rerank = os.environ.get("QABOT_RERANK", "1").strip().lower() not in {"0", "false", "no"}
-        return cls(answer=AnswerSettings(rerank=rerank), limits=limits)
+        answer = AnswerSettings(
+            rerank=rerank,
+            threshold=_confidence("QABOT_SURE_CONFIDENCE"),
+            closest=_confidence("QABOT_CLOSEST_CONFIDENCE"),
+        )
+        return cls(answer=answer, limits=limits)
+
+
+def _confidence(name: str) -> float | None:
+    """A confidence level from 0 to 1 set in the environment, or None (the fitted one)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        level = float(value)
+    except ValueError:
+        level = -1.0
+    if not 0.0 <= level <= 1.0:
+        raise QabotError(f"{name} must be a number from 0 to 1, not {value!r}")
+    return level
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,12 @@ from pathlib import PureWindowsPath
 from urllib.parse import urlsplit
 
 from bot.engine import AddOutcome
-from index.models import Answer, Quote, Source
+from index.models import CLOSEST, Answer, Quote, Source
 
 NOT_FOUND = "I couldn't find that in the articles."
+NOT_SURE = "I'm not sure this answers it; the closest I found:"
+NO_ARTICLES = "There are no articles yet."
+ASK_SOMETHING = "Ask me a question about the articles."
 QUOTE_CHARS = 700  # a longer quoted sentence is cut, with an ellipsis
 TITLE_CHARS = 200
 FIELD_CHARS = 100  # a source's name or date
@@ -61,15 +64,31 @@ def clip(text: str, limit: int) -> str:
     return text[: limit - 1].rstrip() + "…"
 
 
-def render_html(answer: Answer) -> str:
-    """The answer as Telegram HTML, every dynamic string escaped."""
-    if not answer.answered:
+def nothing_to_answer(answer: Answer, add_hint: str = "") -> str | None:
+    """What to say instead of an answer when there was nothing to answer: an empty question,
+    or a collection with no articles yet (with ``add_hint``: how to add some)."""
+    if not answer.question.strip():
+        return ASK_SOMETHING
+    if answer.indexed == 0:
+        return f"{NO_ARTICLES} {add_hint}".strip()
+    return None
+
+
+def render_html(answer: Answer, add_hint: str = "") -> str:
+    """The answer as Telegram HTML, every dynamic string escaped: sure, closest or none."""
+    instead = nothing_to_answer(answer, add_hint)
+    if instead is not None:
+        return html.escape(instead)
+    if not answer.quotes:
         lines = [NOT_FOUND]
         if answer.sources:
             lines += ["", "<i>Maybe related:</i>", *map(source_html, answer.sources)]
         return "\n".join(lines)
     body = " ".join(f"{_quote_html(q)} [{q.citation}]" for q in answer.quotes)
-    return "\n".join([body, "", *map(source_html, answer.sources)])
+    lines = [body, "", *map(source_html, answer.sources)]
+    if answer.verdict == CLOSEST:
+        lines.insert(0, f"<i>{html.escape(NOT_SURE)}</i>")
+    return "\n".join(lines)
 
 
 def source_html(source: Source) -> str:
@@ -96,10 +115,13 @@ def _quote_html(quote: Quote) -> str:
     return f"{html.escape(t[:a])}<b>{html.escape(t[a:b])}</b>{html.escape(t[b:])}"
 
 
-def render_text(answer: Answer, color: bool = False) -> str:
+def render_text(answer: Answer, color: bool = False, add_hint: str = "") -> str:
     """The answer as plain text for a terminal; ANSI colours when ``color``."""
     bold, dim, reset = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if color else ("", "", "")
-    if not answer.answered:
+    instead = nothing_to_answer(answer, add_hint)
+    if instead is not None:
+        return instead
+    if not answer.quotes:
         lines = [NOT_FOUND]
         if answer.sources:
             lines += ["", f"{dim}Maybe related:{reset}", *(source_text(s) for s in answer.sources)]
@@ -112,7 +134,9 @@ def render_text(answer: Answer, color: bool = False) -> str:
             text = f"{text[:a]}{bold}{text[a:b]}{reset}{text[b:]}" if color else text
         quotes.append(f"{text} [{q.citation}]")
     lines = [" ".join(quotes), ""]
-    if answer.short_answer:
+    if answer.verdict == CLOSEST:
+        lines.insert(0, f"{dim}{NOT_SURE}{reset}")
+    elif answer.short_answer:
         lines.insert(0, f"{bold}{answer.short_answer}{reset}")
     lines += [f"{dim}{source_text(s)}{reset}" for s in answer.sources]
     return "\n".join(lines)

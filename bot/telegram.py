@@ -41,6 +41,7 @@ from index.models import Answer, Source
 log = logging.getLogger(__name__)
 
 MAX_QUESTION = 4096
+ADD_HINT = "An admin can add them with /add."
 NEW_MESSAGES = filters.UpdateType.MESSAGE  # edits and channel posts are not questions
 COMMANDS = [
     BotCommand("ask", "ask a question (in groups)"),
@@ -192,7 +193,11 @@ async def answer_question(
         typing.cancel()
     key = st.remember(chat.id, answer)
     await send_html(
-        context.bot, chat.id, render_html(answer), message.message_id, answer_buttons(key, answer)
+        context.bot,
+        chat.id,
+        render_html(answer, ADD_HINT),
+        message.message_id,
+        answer_buttons(key, answer),
     )
 
 

@@ -53,9 +53,20 @@ class Quote:
     highlight: tuple[int, int] | None = None
 
 
+SURE, CLOSEST, NONE = "sure", "closest", "none"
+VERDICTS = (SURE, CLOSEST, NONE)
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The reply to a question: quotes in reading order, or an honest "not found"."""
+    """The reply to a question: quotes in reading order, or an honest "not found".
+
+    ``verdict`` says how far the evidence goes: ``sure`` (the quotes answer it; ``answered``
+    is true for this verdict only), ``closest`` (something relevant was found but not enough
+    to claim an answer: the quotes are the closest sentences, with no short answer) or
+    ``none`` (nothing relevant: no quotes, ``sources`` lists the closest articles).
+    ``indexed`` is how many passages the collection held when asked (0: no articles yet).
+    """
 
     question: str
     answered: bool
@@ -66,3 +77,13 @@ class Answer:
     more: tuple[Quote, ...] = ()
     took_ms: float = 0.0
     passages: tuple[int, ...] = ()  # the retrieved passage ids, reranked by their best sentence
+    verdict: str = ""  # "" takes it from ``answered``: sure or none
+    indexed: int = -1  # -1: not known
+
+    def __post_init__(self) -> None:
+        if not self.verdict:
+            object.__setattr__(self, "verdict", SURE if self.answered else NONE)
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {self.verdict!r}")
+        if self.answered != (self.verdict == SURE):
+            raise ValueError("answered is true for the verdict sure only")

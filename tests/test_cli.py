@@ -16,14 +16,16 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 
-def qabot(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def qabot(
+    db: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "--db", str(db), *args],
         capture_output=True,
         text=True,
         input=stdin,
         timeout=120,
-        env={**os.environ, "QABOT_DB": ""},
+        env={**os.environ, "QABOT_DB": "", **(env or {})},
     )
 
 
@@ -155,6 +157,7 @@ def test_ask_json_cites_the_answering_article(folder: Path, tmp_path: Path) -> N
     )
     assert set(answer) >= {
         "question",
+        "verdict",
         "answered",
         "confidence",
         "short_answer",
@@ -162,10 +165,53 @@ def test_ask_json_cites_the_answering_article(folder: Path, tmp_path: Path) -> N
         "sources",
         "took_ms",
     }
-    assert answer["answered"]
+    assert answer["answered"] and answer["verdict"] == "sure"
     assert "forty apple trees" in answer["sentences"][0]["text"]
     cited = {s["n"]: s["title"] for s in answer["sources"]}
     assert cited[answer["sentences"][0]["citation"]] == "Community garden"
+
+
+def test_ask_json_gives_the_closest_verdict_with_its_quote(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    qabot(db, "add", str(folder))
+    never_sure = {"QABOT_SURE_CONFIDENCE": "1", "QABOT_CLOSEST_CONFIDENCE": "0"}
+    result = qabot(db, "ask", "How many apple trees were planted?", "--json", env=never_sure)
+    answer = json.loads(result.stdout)
+    assert answer["verdict"] == "closest" and not answer["answered"]
+    assert answer["short_answer"] is None
+    assert "forty apple trees" in answer["sentences"][0]["text"]
+
+
+def test_ask_prints_closest_as_not_sure(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    qabot(db, "add", str(folder))
+    never_sure = {"QABOT_SURE_CONFIDENCE": "1", "QABOT_CLOSEST_CONFIDENCE": "0"}
+    result = qabot(db, "ask", "How many apple trees were planted?", env=never_sure)
+    assert result.stdout.startswith("I'm not sure this answers it; the closest I found:")
+
+
+def test_ask_json_gives_none_for_what_the_articles_do_not_say(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    qabot(db, "add", str(folder))
+    answer = json.loads(qabot(db, "ask", "What is the boiling point of tungsten?", "--json").stdout)
+    assert answer["verdict"] == "none" and answer["sentences"] == []
+
+
+def test_ask_on_an_empty_collection_says_there_are_no_articles_yet(tmp_path: Path) -> None:
+    result = qabot(tmp_path / "q.db", "ask", "Who opened the harbour?")
+    assert result.stdout.strip() == "There are no articles yet. Add some with: qabot add PATH|URL"
+
+
+def test_an_empty_question_gets_a_prompt(folder: Path, tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    qabot(db, "add", str(folder))
+    assert qabot(db, "ask", " ").stdout.strip() == "Ask me a question about the articles."
+
+
+def test_a_confidence_setting_out_of_range_is_a_clear_error(tmp_path: Path) -> None:
+    result = qabot(tmp_path / "q.db", "ask", "Who?", env={"QABOT_SURE_CONFIDENCE": "high"})
+    assert result.returncode != 0
+    assert "QABOT_SURE_CONFIDENCE must be a number from 0 to 1" in result.stderr
 
 
 LOADED_TELEGRAM = (

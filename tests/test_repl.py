@@ -99,6 +99,26 @@ def test_an_unanswerable_question_says_so(terminal: Terminal) -> None:
     terminal.wait_for(r"couldn't find that in the articles")
 
 
+def test_a_closest_reply_says_it_is_not_sure(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "QABOT_DB": "",
+        "QABOT_SURE_CONFIDENCE": "1",
+        "QABOT_CLOSEST_CONFIDENCE": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "repl", "--demo"],
+        input="How do I add an article?\n:quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert "I'm not sure this answers it; the closest I found:" in result.stdout
+    assert "[1] " in result.stdout
+
+
 def test_an_empty_store_says_how_to_add_articles(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "--db", str(tmp_path / "q.db"), "repl"],

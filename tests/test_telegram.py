@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from botapi import BOT, TOKEN, FakeBotApi, Sent
 
-from bot.engine import Engine
+from bot.engine import Engine, EngineSettings
 from bot.settings import Settings
 from bot.telegram import build_application
 from bot.telegram_state import App
+from index.answer import AnswerSettings
 from index.models import Answer, Quote, Source
 
 pytestmark = pytest.mark.e2e
@@ -51,8 +52,15 @@ StartBot = Callable[..., Awaitable[App]]
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
-    engine = await Engine.open(tmp_path / "qabot.db")
+def engine_settings(request: pytest.FixtureRequest) -> EngineSettings:
+    """The engine's settings: as the environment says, or a test's own (``indirect``)."""
+    given: EngineSettings | None = getattr(request, "param", None)
+    return given or EngineSettings.from_env()
+
+
+@pytest.fixture
+async def engine(tmp_path: Path, engine_settings: EngineSettings) -> AsyncIterator[Engine]:
+    engine = await Engine.open(tmp_path / "qabot.db", engine_settings)
     data = "\n".join(json.dumps(a) for a in ARTICLES).encode()
     outcomes = await engine.add_bytes("seed.jsonl", data, "test")
     assert [o.status for o in outcomes] == ["added"] * len(ARTICLES)
@@ -271,6 +279,28 @@ async def test_markup_characters_in_a_title_are_escaped(api: FakeBotApi, bot: Ap
 async def test_not_found_offers_no_wrong_sentence(api: FakeBotApi, bot: App) -> None:
     reply = await ask(api, 105, "What is the airspeed velocity of an unladen swallow?")
     assert reply.plain.startswith("I couldn't find that in the articles")
+
+
+NEVER_SURE = EngineSettings(answer=AnswerSettings(threshold=1.0, closest=0.0))
+
+
+@pytest.mark.parametrize("engine_settings", [NEVER_SURE], indirect=True)
+async def test_a_closest_reply_says_it_is_not_sure_and_cites_its_quote(
+    api: FakeBotApi, bot: App
+) -> None:
+    reply = await ask(api, 107, "Which tools do otters crack shells with?")
+    assert reply.plain.startswith("I'm not sure this answers it; the closest I found:")
+    assert "Sea otters use rocks as tools to crack open shellfish. [1]" in reply.plain
+    assert "<b>" not in reply.text
+
+
+async def test_an_empty_collection_says_so_and_how_articles_are_added(
+    api: FakeBotApi, bot: App, engine: Engine
+) -> None:
+    for article in await engine.list_articles():
+        await engine.remove(article.id)
+    reply = await ask(api, 108, OTTER_Q)
+    assert reply.plain == "There are no articles yet. An admin can add them with /add."
 
 
 async def test_sources_command_and_buttons(api: FakeBotApi, bot: App) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.render import FIELD_CHARS, TITLE_CHARS, clip, more_html, render_html, sources_html
 from bot.telegram_text import MAX_MESSAGE, MAX_PARTS, escape, message_parts, split_html
-from index.models import Answer, Quote, Source
+from index.models import NONE, SURE, VERDICTS, Answer, Quote, Source
 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MARKUP = st.sampled_from(["<", ">", "&", "&amp;", "<b>", "</a>", '"', "'", "\n", "😀", " ", "x"])
@@ -43,10 +43,12 @@ def answers(draw: st.DrawFn) -> Answer:
         n = source.n if citation is None else citation
         return Quote(text, n, source.article_id, 1, 0, 1.0, highlight)
 
-    answered = draw(st.booleans())
-    quotes = tuple(quote(None) for _ in range(draw(st.integers(1, 3)))) if answered else ()
-    more = tuple(quote(None if answered else 0) for _ in range(draw(st.integers(0, 3))))
-    return Answer(draw(TEXT), answered, 0.5, None, quotes, sources, more)
+    verdict = draw(st.sampled_from(VERDICTS))
+    quoting = verdict != NONE
+    quotes = tuple(quote(None) for _ in range(draw(st.integers(1, 3)))) if quoting else ()
+    more = tuple(quote(None if quoting else 0) for _ in range(draw(st.integers(0, 3))))
+    question = draw(TEXT.filter(str.strip))  # a blank question is answered with a prompt
+    return Answer(question, verdict == SURE, 0.5, None, quotes, sources, more, verdict=verdict)
 
 
 def check_reply(html_text: str) -> str:

@@ -29,11 +29,12 @@ from typing import Any
 from tqdm import tqdm
 
 from bot.engine import Engine, EngineSettings
+from bot.evaluation import withheld
 from bot.evaluation.baseline import Baseline
 from bot.evaluation.metrics import contains, exact_match, f1, percentile
 from index.answer import AnswerSettings
 from index.answer.fitted import fitted
-from index.models import Answer
+from index.models import NONE, SURE, VERDICTS, Answer
 
 RECALL_AT = (1, 5, 20)
 
@@ -61,6 +62,8 @@ class Outcome:
     short_answer: str | None
     ms: float
     ranked_best: str | None = None
+    verdict: str = NONE
+    first: str | None = None  # the best-ranked quote of a sure or a closest reply
 
 
 @dataclass(slots=True)
@@ -100,6 +103,7 @@ class Tally:
             / n
         )
         out["answered_rate"] = sum(o.answered for _, o in self.rows) / n
+        out |= self.verdicts(n)
         words = [sum(len(s.split()) for s in o.reply) for _, o in self.rows if o.answered]
         out["mean_reply_words"] = sum(words) / len(words) if words else 0.0
         times = [o.ms for _, o in self.rows] + [o.ms for o in self.unanswerable]
@@ -109,6 +113,7 @@ class Tally:
             out["abstain_unanswerable"] = sum(not o.answered for o in self.unanswerable) / (
                 len(self.unanswerable) or 1
             )
+            out["unanswerable_verdicts"] = verdict_rates(self.unanswerable)
         out["questions"] = len(self.rows) + len(self.unanswerable)
         if holdout:
             out["answerable"] = len(self.rows)
@@ -116,11 +121,44 @@ class Tally:
         out["passages"] = passages
         return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
+    def verdicts(self, n: int) -> dict[str, Any]:
+        """How often each verdict came on the answerable questions; how often a sure reply's
+        first quote holds the answer (``sure_right``); how often a sure or closest one's does
+        (``helped``); the short answers shown (only sure replies show one) and their exact
+        match and F1 where shown."""
+        if not self.has_short:
+            return {}
+        sure = [(q, o) for q, o in self.rows if o.verdict == SURE]
+        shown = [(q, o) for q, o in sure if o.short_answer]
+        return {
+            "verdicts": verdict_rates([o for _, o in self.rows]),
+            "sure_right": sum(holds(q, o) for q, o in sure) / (len(sure) or 1),
+            "helped": sum(holds(q, o) for q, o in self.rows if o.verdict != NONE) / n,
+            "short_answer_shown": len(shown) / n,
+            "short_answer_em_shown": sum(
+                exact_match(o.short_answer or "", q.answers) for q, o in shown
+            )
+            / (len(shown) or 1),
+            "short_answer_f1_shown": sum(f1(o.short_answer or "", q.answers) for q, o in shown)
+            / (len(shown) or 1),
+        }
+
     def add(self, question: Question, outcome: Outcome, answerable: bool) -> None:
         if answerable:
             self.rows.append((question, outcome))
         else:
             self.unanswerable.append(outcome)
+
+
+def holds(question: Question, outcome: Outcome) -> bool:
+    """Whether the reply's first quote (sure or closest) holds the answer."""
+    return outcome.first is not None and contains(outcome.first, question.answers)
+
+
+def verdict_rates(outcomes: Sequence[Outcome]) -> dict[str, float]:
+    """The share of each verdict among ``outcomes``."""
+    n = len(outcomes) or 1
+    return {v: round(sum(o.verdict == v for o in outcomes) / n, 4) for v in VERDICTS}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -139,6 +177,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--lexical",
         action="store_true",
         help="answer without the reranker (the lexical ranker alone)",
+    )
+    parser.add_argument(
+        "--withheld",
+        action="store_true",
+        help="also ask every question with its answer paragraph cut out of the index (the rest"
+        " of its article stays): how often the reply is sure, closest or none",
     )
     parser.add_argument(
         "--holdout-fraction",
@@ -198,9 +242,10 @@ def holdout(
 
 
 def answer_outcome(answer: Answer, passages: list[str]) -> Outcome:
+    first = max(answer.quotes, key=lambda q: q.score).text if answer.quotes else None
     quotes = answer.quotes if answer.answered else ()
     best = max(quotes, key=lambda q: q.score).text if quotes else None
-    ranked = best
+    ranked = first
     if ranked is None and answer.more:
         ranked = answer.more[0].text
     return Outcome(
@@ -211,6 +256,8 @@ def answer_outcome(answer: Answer, passages: list[str]) -> Outcome:
         short_answer=answer.short_answer if answer.answered else None,
         ms=answer.took_ms,
         ranked_best=ranked,
+        verdict=answer.verdict,
+        first=first,
     )
 
 
@@ -243,22 +290,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     holding = args.holdout_fraction > 0
     ours, base = Tally(), Tally(has_short=False)
     with tempfile.TemporaryDirectory(prefix="qabot-eval-") as tmp:
-        source = Path(tmp) / "articles.jsonl"
-        with open(source, "w", encoding="utf-8") as f:
-            for a in kept:
-                f.write(json.dumps(a, ensure_ascii=False) + "\n")
-        started = time.perf_counter()
-        settings = EngineSettings(answer=AnswerSettings(rerank=not args.lexical))
-        engine = await Engine.open(Path(tmp) / "eval.db", settings, progress=True)
+        engine = await indexed(kept, Path(tmp), args.lexical)
         try:
-            outcomes = await engine.add_source(str(source), "eval")
-            failed = [o for o in outcomes if o.error]
-            if failed:
-                print(f"{len(failed)} articles failed, e.g. {failed[0].error}", file=sys.stderr)
-            print(
-                f"indexed {len(kept)} articles in {time.perf_counter() - started:.1f}s",
-                file=sys.stderr,
-            )
             passages = (await engine.stats()).passages
             baseline = Baseline([str(a["text"]) for a in kept]) if args.baseline else None
             for q in tqdm(questions, desc="asking", unit=" q", file=sys.stderr):
@@ -287,7 +320,46 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     if baseline is not None:
         report["baseline"] = base.report(len(baseline), holding)
+    if args.withheld:
+        on_hand = [q for q in questions if q.article_id not in left_out]
+        report["withheld"] = await ask_withheld(kept, on_hand, args.lexical)
     return report
+
+
+async def indexed(articles: Sequence[dict[str, Any]], folder: Path, lexical: bool) -> Engine:
+    """A fresh engine in ``folder`` holding ``articles``, added as ``qabot add`` adds a JSONL
+    file."""
+    source = folder / "articles.jsonl"
+    with open(source, "w", encoding="utf-8") as f:
+        for a in articles:
+            f.write(json.dumps(a, ensure_ascii=False) + "\n")
+    started = time.perf_counter()
+    settings = EngineSettings(answer=AnswerSettings(rerank=not lexical))
+    engine = await Engine.open(folder / "eval.db", settings, progress=True)
+    outcomes = await engine.add_source(str(source), "eval")
+    failed = [o for o in outcomes if o.error]
+    if failed:
+        print(f"{len(failed)} articles failed, e.g. {failed[0].error}", file=sys.stderr)
+    print(
+        f"indexed {len(articles)} articles in {time.perf_counter() - started:.1f}s",
+        file=sys.stderr,
+    )
+    return engine
+
+
+async def ask_withheld(
+    articles: Sequence[dict[str, Any]], questions: Sequence[Question], lexical: bool
+) -> dict[str, Any]:
+    """The questions asked again with their answer paragraph cut out of the index, in rounds
+    (``bot.evaluation.withheld``): how often each verdict comes. Sure is wrong here."""
+    outcomes: list[Outcome] = []
+    for r, step in enumerate(withheld.rounds(articles, questions), start=1):
+        with tempfile.TemporaryDirectory(prefix="qabot-eval-withheld-") as tmp:
+            async with await indexed(step.articles, Path(tmp), lexical) as engine:
+                desc = f"withheld, round {r}"
+                for q in tqdm(step.questions, desc=desc, unit=" q", file=sys.stderr):
+                    outcomes.append(answer_outcome(await engine.ask(q.question), []))
+    return {"questions": len(outcomes), **verdict_rates(outcomes)}
 
 
 def main(args: argparse.Namespace) -> int:

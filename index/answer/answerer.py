@@ -35,11 +35,13 @@ from index.answer.memo import Terms
 from index.answer.ranking import Ranked, padded, passage_order, ranker_scores, reread, sort
 from index.answer.reranker import Reranker, context_of
 from index.answer.span import short_answer
-from index.models import Answer, Hit
+from index.models import CLOSEST, NONE, SURE, Answer, Hit
 from index.search import bm25
 from index.search.retriever import Retriever
 
 MODEL = Path(__file__).with_name("model")
+CLOSEST_QUOTES = 2  # a closest reply quotes the one or two nearest sentences
+HALF = 0.5  # of the question's idf weight: what a runner-up from another article must hold
 
 
 @functools.cache
@@ -50,7 +52,8 @@ def load_reranker(folder: Path) -> Reranker:
 
 @dataclass(frozen=True, slots=True)
 class AnswerSettings:
-    """``threshold`` and ``min_coverage`` default to the values fitted for the mode (the
+    """``threshold`` (sure), ``closest`` and ``min_coverage`` default to the values fitted
+    for the mode (the
     lexical mode needs the best sentence to hold 40% of the question's weight; the reranking
     mode, which reads meaning, needs no shared word at all); ``rerank=False`` answers with
     the lexical ranker alone (faster, and weaker on questions worded unlike the text);
@@ -61,6 +64,7 @@ class AnswerSettings:
     passages: int = 15
     max_sentences: int = 3
     threshold: float | None = None
+    closest: float | None = None
     context: bool = True
     rerank: bool = True
     min_coverage: float | None = None
@@ -98,6 +102,10 @@ class Answerer:
             self.mode.confidence.threshold
             if self.settings.threshold is None
             else self.settings.threshold
+        )
+        closest = self.settings.closest
+        self.closest = min(
+            self.threshold, self.mode.confidence.closest if closest is None else closest
         )
 
     @property
@@ -157,13 +165,18 @@ class Answerer:
         return self.mode.confidence(facts)
 
     async def ask(self, question: str) -> Answer:
-        """Answer ``question`` with one to three cited sentences, or abstain."""
+        """Answer ``question``: sure (one to three cited sentences), closest (the one or two
+        nearest sentences, not claimed as an answer) or none (the closest articles only)."""
         started = time.perf_counter()
+        if not question.strip():
+            await self.retriever.sync()
+            return Answer(question, False, 0.0, None, (), (), indexed=len(self.retriever.index))
         ranked = await self.rank(question)
+        indexed = len(self.retriever.index)
         confidence = self.confidence(ranked)
-        answered = bool(ranked.candidates) and confidence >= self.threshold and self._covers(ranked)
+        verdict = self.verdict(ranked, confidence)
         chosen = self._choose(ranked) if ranked.candidates else []
-        if not answered:
+        if verdict == NONE:
             return Answer(
                 question=question,
                 answered=False,
@@ -174,16 +187,22 @@ class Answerer:
                 more=cite.unnumbered(chosen, ranked.scores),
                 took_ms=(time.perf_counter() - started) * 1000,
                 passages=passage_order(ranked),
+                verdict=NONE,
+                indexed=indexed,
             )
+        chosen = self._bearing(ranked, chosen)[: CLOSEST_QUOTES if verdict == CLOSEST else None]
         picked = [(c, c.sentence, ranked.scores[ranked.candidates.index(c)]) for c in chosen]
         if self.settings.context:
             picked = await self._with_context(picked)
         best = chosen[0]
-        span = short_answer(best.sentence.text, ranked.query.kind, ranked.query.terms, self.terms)
+        span = None
+        if verdict == SURE:
+            q = ranked.query
+            span = short_answer(best.sentence.text, q.kind, q.terms, self.terms, q.text)
         sources = cite.sources(ranked.hits, list(dict.fromkeys(c.hit.article_id for c in chosen)))
         return Answer(
             question=question,
-            answered=True,
+            answered=verdict == SURE,
             confidence=confidence,
             short_answer=span.text if span else None,
             quotes=cite.quotes(picked, sources, best, span),
@@ -191,9 +210,46 @@ class Answerer:
             more=cite.more(ranked, chosen, sources),
             took_ms=(time.perf_counter() - started) * 1000,
             passages=passage_order(ranked),
+            verdict=verdict,
+            indexed=indexed,
         )
 
-    def _covers(self, ranked: Ranked) -> bool:
+    def verdict(self, ranked: Ranked, confidence: float) -> str:
+        """Sure above the fitted threshold (and with the question's terms covered), closest
+        above the lower one when the best sentence bears on the question at all, else none."""
+        if not ranked.candidates:
+            return NONE
+        if confidence >= self.threshold and self.covers(ranked):
+            return SURE
+        if confidence >= self.closest and self.bears(ranked, 0):
+            return CLOSEST
+        return NONE
+
+    def bears(self, ranked: Ranked, i: int) -> bool:
+        """Whether candidate ``i`` bears on the question on its own evidence: the reranker
+        reads it as relevant, or (in the lexical mode) it holds half of the question's weight.
+        The runner-ups a reply weighs are among the candidates the reranker reads."""
+        if ranked.logits:
+            return ranked.logits[i] > 0.0
+        return ranked.rows[i][NAMES.index("coverage")] >= HALF
+
+    def _bearing(self, ranked: Ranked, chosen: list[Candidate]) -> list[Candidate]:
+        """The best candidate, and those runner-ups that bear on the question on their own
+        evidence; one from another article than the best's must also hold half of the
+        question's weight, so that no quote comes from an article the question is not about."""
+        best = chosen[0]
+        index = {id(c): i for i, c in enumerate(ranked.candidates)}
+        kept = [best]
+        for c in chosen[1:]:
+            i = index[id(c)]
+            own = self.bears(ranked, i)
+            if c.hit.article_id != best.hit.article_id:
+                own = own and ranked.rows[i][NAMES.index("coverage")] >= HALF
+            if own:
+                kept.append(c)
+        return kept
+
+    def covers(self, ranked: Ranked) -> bool:
         """Whether the best sentence, with its context, holds enough of the question's terms."""
         coverage = ranked.rows[0][NAMES.index("coverage_context")]
         least = self.settings.min_coverage
@@ -216,7 +272,8 @@ class Answerer:
     async def _with_context(
         self, picked: list[tuple[Candidate, Sentence, float]]
     ) -> list[tuple[Candidate, Sentence, float]]:
-        """Add the sentence before each chosen one that leans on it, once."""
+        """Add the sentence before each chosen one that leans on it, once, unless it only
+        repeats the article's title (a headline line: the citation shows it)."""
         have = {(c.hit.article_id, s.position) for c, s, _ in picked}
         out = list(picked)
         for c, s, score in picked:
@@ -229,7 +286,7 @@ class Answerer:
             if prev is None:
                 found = await self.retriever.store.sentences(c.hit.article_id, [s.position - 1])
                 prev = found[0] if found else None
-            if prev is not None:
+            if prev is not None and not reply.repeats_title(prev.text, c.hit.title):
                 have.add(key)
                 out.append((c, prev, score - 1e-6))
         return out

@@ -27,10 +27,12 @@ BEST_FEATURES = (
 @dataclass(frozen=True, slots=True)
 class Confidence:
     """Trees over ``evidence`` whose summed leaves are the log-odds that the reply holds the
-    answer, and the probability below which to abstain."""
+    answer; the probability from which a reply is sure (``threshold``), and the lower one
+    from which it offers the closest sentences (``closest``), below which it finds nothing."""
 
     forest: Forest
     threshold: float
+    closest: float
 
     def __call__(self, facts: dict[str, float]) -> float:
         row = np.array([[facts[name] for name in self.forest.names]])

@@ -15,6 +15,9 @@ from index.answer.reply import Reply
 from index.answer.trees import Forest
 
 FITTED = Path(__file__).with_name("answerer.json")
+# A fit with no closest threshold (``bench/fit_verdicts.py`` adds it) offers the closest
+# sentences from this share of the sure threshold.
+CLOSEST_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +47,11 @@ class Fitted:
         def mode(d: dict[str, Any]) -> Mode:
             c = d["confidence"]
             return Mode(
-                Confidence(Forest.from_dict(c["forest"]), float(c["threshold"])),
+                Confidence(
+                    Forest.from_dict(c["forest"]),
+                    float(c["threshold"]),
+                    float(c.get("closest", c["threshold"] * CLOSEST_SHARE)),
+                ),
                 Reply.from_dict(d["reply"]),
                 float(d.get("min_coverage", 0.4)),
                 float(d.get("weight", 0.0)),

@@ -172,6 +172,60 @@ def question_type(question: str) -> str:
     return OTHER
 
 
+DURATION, MONEY, COUNT = "duration", "money", "count"
+_CURRENCY_WORDS = (
+    r"(?:euros?|pounds?|dollars?|francs?|yen|yuan|rupees?|kronor|krona|kroner|crowns?|cents?"
+    r"|pence|zloty|lira|pesos?|rubles?|roubles?)"
+)
+_AFTER_NUMBER = re.compile(rf"^[\s-]*(?:{_UNIT_OF_TIME}|(?P<money>{_CURRENCY_WORDS}))\b", re.I)
+_CURRENCY_SIGN = re.compile(r"[$£€¥]")
+
+
+def number_kind(question: str) -> str:
+    """For a number question, which number it wants: a duration ("how long will it be
+    shut?"), a sum of money ("how much does it cost?"), a count ("how many staff?"), or
+    any ("")."""
+    q = " ".join(question.lower().replace("?", " ").split())
+    if re.search(r"\bhow long\b(?! ago)", q):
+        return DURATION
+    if re.search(r"\bhow many\b", q):
+        return COUNT
+    if re.search(
+        r"\bhow much\b.*\b(?:cost|costs|pay|paid|spend|spent|charge|charged|price|worth|earn"
+        r"|earned|make|made|raise|raised|money|fund|funding)\b"
+        r"|\b(?:what|which) (?:is|was|are|were|will be) (?:the )?(?:price|cost|fee|fare|salary"
+        r"|budget|wage)\b|\bwhat (?:does|do|did|will) .+ cost\b",
+        q,
+    ):
+        return MONEY
+    return ""
+
+
+def number_spans(text: str, want: str) -> list[Span]:
+    """The number spans of ``text`` that fit ``want`` (``number_kind``), a unit of time or a
+    currency word after the number taken into the span; numbers inside a date ("June 2",
+    "2024") are no count, sum or duration."""
+    dates = [(m.start(), m.end()) for m in _DATE.finditer(text)]
+    out = []
+    for s in spans(text, NUMBER):
+        if any(a <= s.start and s.end <= b for a, b in dates):
+            continue
+        after = _AFTER_NUMBER.match(text[s.end :])
+        money = bool(_CURRENCY_SIGN.search(s.text)) or bool(after and after.group("money"))
+        time_unit = bool(after) and not money
+        if want == DURATION and not time_unit:
+            continue
+        if want == MONEY and not money:
+            continue
+        if want == COUNT and money:
+            continue
+        if after and want in (DURATION, MONEY):
+            end = s.end + after.end()
+            s = Span(s.start, end, text[s.start : end])
+        out.append(s)
+    return out
+
+
 def spans(text: str, kind: str) -> list[Span]:
     """The spans of ``text`` that could answer a question of this kind, in order."""
     if kind == DATE:
@@ -211,8 +265,6 @@ def _names(text: str) -> list[Span]:
         first, _, rest = value.partition(" ")
         at_start = start == 0 or text[max(0, start - 2) : start] in (". ", '" ')
         if at_start and (first.lower() in _QUESTION_WORDS or first.lower() in _COMMON_STARTERS):
-            if not rest:
-                continue
             start += len(first) + 1
             value = rest
         out.append(Span(start, start + len(value), value))

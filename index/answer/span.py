@@ -10,15 +10,29 @@ from index.answer.words import is_new, word_spans
 
 
 def short_answer(
-    text: str, kind: str, question: frozenset[str], analyze: Callable[[str], list[str]]
+    text: str,
+    kind: str,
+    question: frozenset[str],
+    analyze: Callable[[str], list[str]],
+    asked: str = "",
 ) -> Span | None:
     """The typed span of ``text`` absent from the question and nearest to the words it shares.
 
-    None for questions of no particular type, or when the sentence has no such span.
+    None for questions of no particular type, or when the sentence has no such span. The
+    question's own words (``asked``) narrow a number question to the number it wants (a
+    duration, a sum, a count: ``qtype.number_kind``); a name question takes a full name
+    ("Lena Hoffmann") over a single capitalized word when the sentence has one, and never
+    the sentence's capitalized first word alone.
     """
     if kind == qtype.OTHER:
         return None
-    found = [s for s in qtype.spans(text, kind) if is_new(s.text, question, analyze)]
+    if kind == qtype.NUMBER:
+        typed = qtype.number_spans(text, qtype.number_kind(asked))
+    else:
+        typed = qtype.spans(text, kind)
+    found = [s for s in typed if is_new(s.text, question, analyze)]
+    if kind == qtype.PERSON:  # "Only …", "Riverside …": a lone first word is rarely a name
+        found = [s for s in found if " " in s.text] or [s for s in found if s.start > 0]
     if not found:
         return None
     words = word_spans(text)
