@@ -59,6 +59,7 @@ _BOILERPLATE = re.compile(
       (?:facebook|twitter|x|linkedin|whatsapp|reddit|email|e-mail)?
     | share\ (?:on|via)\ .{1,40}
     | click\ to\ (?:share|print|email).*
+    | (?:please\ )?(?:click|tap)\ (?:here|this\ link|the\ link(?:\ below)?)\b.{0,80}
     | (?:tweet|pin\ it|print|email)(?:\ this)?
     | leave\ a\ (?:reply|comment)
     | (?:post\ a\ |add\ a\ |view\ |show\ |hide\ |load\ )?comments?

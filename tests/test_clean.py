@@ -47,6 +47,8 @@ def test_keeps_paragraph_structure() -> None:
         "Advertisement",
         "Read more: Why rivers run dry",
         "Related Articles",
+        "Click here for the plans.",
+        "Tap here to read the full report",
     ],
 )
 def test_drops_boilerplate_line(line: str) -> None:
