@@ -16,7 +16,10 @@ MAX_CHARS = 1000
 
 _WORD = re.compile(r"\S+")
 _RANK = {".": 4, "!": 4, "?": 4, ";": 3, ":": 2, "—": 2, "–": 2, ",": 1}
-_CLOSERS = "\"')]”’»"
+# Other scripts' stops, semicolons, colons and commas (Chinese and Japanese, Arabic, Devanagari).
+_RANK.update({"。": 4, "！": 4, "？": 4, "؟": 4, "।": 4, "॥": 4, "；": 3, "؛": 3, "：": 2})
+_RANK.update({"，": 1, "、": 1, "،": 1})
+_CLOSERS = "\"')]”’»」』）"
 _DASHES = frozenset({"-", "--", "—", "–"})
 
 Span = tuple[int, int]

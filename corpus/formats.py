@@ -132,6 +132,7 @@ def read_text(name: str, data: bytes) -> Draft:
         url=_meta(meta, "url", "link", "canonical"),
         source=_meta(meta, "source") or name,
         published=_meta(meta, "published", "date"),
+        language=_meta(meta, "language", "lang"),
     )
 
 
@@ -210,7 +211,7 @@ def read_pdf(name: str, data: bytes) -> Draft:
 
 
 def _jsonl_draft(record: Any) -> Draft:
-    """Make a Draft from one JSONL record: title, text, optional id, url, published."""
+    """Make a Draft from one JSONL record: title, text, optional id, url, published, language."""
     if not isinstance(record, dict):
         raise DecodeFailed("expected a JSON object with title and text")
     text = record.get("text")
@@ -224,6 +225,7 @@ def _jsonl_draft(record: Any) -> Draft:
         source=_meta(record, "source"),
         published=_meta(record, "published", "date"),
         external_id=None if external_id is None else str(external_id),
+        language=_meta(record, "language", "lang"),
     )
 
 

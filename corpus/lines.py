@@ -28,7 +28,7 @@ JOINING_WORDS = frozenset(
     can could should may might must shall not its their his her our your my""".split()
 )
 
-_FINAL = re.compile(r"[.!?…][\"'”’»)\]]*$|[\"”’»]$")
+_FINAL = re.compile(r"[.!?…。！？؟।॥][\"'”’»)\]」』）]*$|[\"”’»」』]$")
 _BULLET = re.compile(r"(?:[-*•◦▪‣·]|\d{1,3}[.)])\s")
 _NOT_A_START = ",;:)]}%.!?"
 _FORMULA = re.compile(r"[(\[]?\d*(?:[A-Z][a-z]?\d*|[()\[\]·]\d*)+[+−-]?")

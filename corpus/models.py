@@ -15,6 +15,7 @@ class Draft:
     source: str | None = None
     published: str | None = None
     external_id: str | None = None
+    language: str | None = None  # an admin's override (ISO 639-1); detected when None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class Prepared:
     content_hash: str
     sentences: tuple[Sentence, ...]
     passages: tuple[Passage, ...]
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,7 @@ class Article:
     external_id: str | None = None
     passages: int = 0
     sentences: int = 0
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +104,14 @@ class StoredPassage:
 
 @dataclass(frozen=True, slots=True)
 class IndexRow:
-    """What the index reads of a passage: its text under its article's title, and the
-    texts of its sentences."""
+    """What the index reads of a passage: its text under its article's title, the texts of
+    its sentences, and its article's language (ISO 639-1)."""
 
     id: int
     title: str
     text: str
     sentences: tuple[str, ...]
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)

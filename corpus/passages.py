@@ -6,11 +6,28 @@ quote; only a single sentence may exceed a bound, and corpus.cut keeps sentences
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from corpus.models import Passage, Sentence
 
 MAX_CHARS = 2000
+# Characters of scripts written without spaces, counted as words at CHARS_PER_WORD each
+# (a Chinese word averages about 1.5 characters), so passages hold about as much text.
+_UNSPACED = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f"
+    r"\u1780-\u17ff\U00020000-\U0002fa1f]"
+)
+CHARS_PER_WORD = 1.5
+
+
+def word_count(text: str) -> int:
+    """Words of a text: space-separated words, a run of unspaced script by its characters."""
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return len(text.split())
+    spaced = len(_UNSPACED.sub(" ", text).split())
+    return spaced + round(unspaced / CHARS_PER_WORD)
 
 
 def _window_end(
@@ -46,7 +63,7 @@ def make_passages(
     A passage holds more than max_words words or max_chars characters only when one
     sentence does.
     """
-    counts = [len(s.text.split()) for s in sentences]
+    counts = [word_count(s.text) for s in sentences]
     passages: list[Passage] = []
     first = 0
     while first < len(sentences):

@@ -6,6 +6,7 @@ import hashlib
 
 from corpus.clean import clean_text, clean_title, normalize_unicode
 from corpus.errors import EmptyArticle
+from corpus.language import detect_article, normalize_code
 from corpus.models import Draft, Prepared, Sentence
 from corpus.passages import make_passages
 from corpus.split import is_attribution, sentences
@@ -20,9 +21,9 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalized.encode("utf-8")).hexdigest()
 
 
-def body_sentences(text: str) -> list[Sentence]:
+def body_sentences(text: str, language: str = "en") -> list[Sentence]:
     """Split text into sentences, leaving out social-post attribution lines, renumbered."""
-    kept = [s for s in sentences(text) if not is_attribution(s.text)]
+    kept = [s for s in sentences(text, language) if not is_attribution(s.text)]
     return [Sentence(i, s.start, s.end, s.text) for i, s in enumerate(kept)]
 
 
@@ -40,9 +41,13 @@ def make_title(title: str, text: str) -> str:
 
 
 def prepare(draft: Draft) -> Prepared:
-    """Clean, split and window a draft; raise EmptyArticle when no text is left."""
+    """Clean, split and window a draft; raise EmptyArticle when no text is left.
+
+    Its language is the draft's (an admin's override) or else detected from the text.
+    """
     text = clean_text(draft.text)
-    found = body_sentences(text)
+    language = normalize_code(draft.language) or detect_article(text)
+    found = body_sentences(text, language)
     if not found:
         raise EmptyArticle(f"{draft.title or 'article'}: no text left after cleaning")
     return Prepared(
@@ -56,4 +61,5 @@ def prepare(draft: Draft) -> Prepared:
         content_hash=content_hash(text),
         sentences=tuple(found),
         passages=tuple(make_passages(found, text)),
+        language=language,
     )

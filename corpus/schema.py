@@ -45,6 +45,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     INSERT OR IGNORE INTO meta (key, value) VALUES ('db_id', lower(hex(randomblob(16))));
     """,
+    # 3: each article's language (ISO 639-1), detected when it is added or given by an
+    # admin; articles stored before are detected when the store opens (``corpus.store``).
+    """
+    ALTER TABLE articles ADD COLUMN language TEXT;
+    CREATE INDEX articles_by_language ON articles(language);
+    """,
 )
+# The migration after which articles without a language are detected.
+LANGUAGE_MIGRATION = 3
 
 SCHEMA_VERSION = len(MIGRATIONS)

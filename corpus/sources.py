@@ -105,7 +105,14 @@ def load_url(url: str, limits: Limits = Limits()) -> Iterator[Loaded]:
             draft = Draft(draft.title, draft.text, url=page.url, source=page.url)
         elif page.content_type == "text/plain":
             draft = read_text(url, page.data)
-            draft = Draft(draft.title, draft.text, draft.url or page.url, page.url, draft.published)
+            draft = Draft(
+                draft.title,
+                draft.text,
+                draft.url or page.url,
+                page.url,
+                draft.published,
+                language=draft.language,
+            )
         else:
             draft = read_html(url, page.data, url=page.url)
     except IngestError as exc:

@@ -4,16 +4,24 @@ Paragraphs (blank-line separated) are split first, so a sentence never crosses o
 line breaks that end a sentence without punctuation (``corpus.lines``: lists, headlines);
 then Punkt; then over-long sentences are cut (``corpus.cut``), so sizes stay bounded.
 Run ``python -m corpus.split --accuracy`` to measure the splitter on the curated cases.
+
+Other languages (``language``, ISO 639-1) end sentences with their own punctuation: Punkt
+for a language written with spaces, with the stops of its script (Arabic ``؟``, the
+Devanagari danda ``।``, Greek ``;`` as a question mark, Armenian, Ethiopic) and initials
+of any alphabet as abbreviations; a language written without spaces (Chinese, Japanese,
+Thai...) is cut after ``。！？`` (and ``!?``, the Burmese and Khmer stops) with any closing
+quote. English keeps its curated abbreviations and is split exactly as before.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterator
 from itertools import pairwise
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
 
 from corpus.cut import cut_long
 from corpus.lines import line_breaks
@@ -65,6 +73,54 @@ def _build_tokenizer() -> PunktSentenceTokenizer:
 
 
 _TOKENIZER = _build_tokenizer()
+
+ENGLISH = "en"
+UNSPACED = frozenset({"zh", "ja", "th", "lo", "km", "my", "bo", "dz"})
+# Sentence stops of scripts written with spaces, besides . ? !
+_STOPS: dict[str, str] = {
+    "ar": "؟",
+    "fa": "؟",
+    "ur": "؟۔",
+    "ps": "؟",
+    "ug": "؟",
+    "hi": "।॥",
+    "mr": "।॥",
+    "ne": "।॥",
+    "sa": "।॥",
+    "bn": "।॥",
+    "as": "।॥",
+    "pa": "।॥",
+    "el": ";",
+    "hy": "։",
+    "am": "።፧፨",
+    "ti": "።፧፨",
+}
+_UNSPACED_END = re.compile(r"[。！？!?．｡။។]+[\"'”’»)\]」』）〉》]*")
+_LETTERS = "abcdefghijklmnopqrstuvwxyzабвгдеёжзийклмнопрстуфхцчшщъыьэюяαβγδεζηθικλμνξοπρστυφχψω"
+# Titles and short forms common to many European languages ("Dr. Müller", "Prof. Petrow").
+_COMMON = "dr prof st nr bzw usw ca vgl evtl ggf inkl mio mrd jh hrsg sr sra dra av mme mlle etc"
+
+
+class _Vars(PunktLanguageVars):  # type: ignore[misc]
+    """Punkt's word rules with a script's own sentence stops."""
+
+    def __init__(self, stops: str) -> None:
+        self.sent_end_chars = (".", "?", "!", *stops)
+        super().__init__()
+
+
+@functools.cache
+def _tokenizer_for(language: str) -> PunktSentenceTokenizer:
+    """Punkt for a language other than English: its stops, single letters as initials."""
+    params = PunktParameters()
+    params.abbrev_types = set(_LETTERS) | set(_COMMON.split())
+    return PunktSentenceTokenizer(params, lang_vars=_Vars(_STOPS.get(language, "")))
+
+
+@functools.cache
+def _inner_break(language: str) -> re.Pattern[str]:
+    stops = re.escape("".join(_STOPS.get(language, "")))
+    return re.compile(rf"[.?!{stops}]\S*\s")
 
 
 def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
@@ -131,42 +187,79 @@ def _chunks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
-def _punkt(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+def _punkt(text: str, start: int, end: int, language: str = ENGLISH) -> Iterator[tuple[int, int]]:
     """Punkt's sentence spans in text[start:end] (no split without an inner sentence end)."""
+    english = language == ENGLISH
+    inner = _INNER_BREAK if english else _inner_break(language)
+    tokenizer = _TOKENIZER if english else _tokenizer_for(language)
     for s, e in _chunks(text, start, end):
-        if not _INNER_BREAK.search(text, s, e):
+        if not inner.search(text, s, e):
             yield s, e
             continue
-        for ps, pe in _TOKENIZER.span_tokenize(text[s:e]):
+        for ps, pe in tokenizer.span_tokenize(text[s:e]):
             yield s + ps, s + pe
 
 
-def _split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _unspaced(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Sentences of a text written without spaces: cut after each stop and its closers."""
+    for s, e in _chunks(text, start, end):
+        first = s
+        for match in _UNSPACED_END.finditer(text, s, e):
+            stop = match.end()
+            if stop < e and text[stop].isdigit() and text[match.start()] in ".．":
+                continue  # a decimal point
+            piece = text[first:stop].strip()
+            if piece:
+                lead = len(text[first:stop]) - len(text[first:stop].lstrip())
+                yield first + lead, first + lead + len(piece)
+            first = stop
+        piece = text[first:e].strip()
+        if piece:
+            lead = len(text[first:e]) - len(text[first:e].lstrip())
+            yield first + lead, first + lead + len(piece)
+
+
+def _continues(text: str, start: int, english: bool) -> bool:
+    """Whether a piece cannot start a sentence: it starts in lowercase or with a digit."""
+    if english:
+        return bool(_CONTINUATION.match(text, start))
+    for ch in text[start : start + 40]:
+        if ch.isalnum():
+            return ch.islower() or ch.isdigit()
+    return False
+
+
+def _split_block(text: str, start: int, end: int, language: str = ENGLISH) -> list[tuple[int, int]]:
     """Split one block with Punkt, then re-join pieces that cannot start a sentence."""
+    if language in UNSPACED:
+        return list(_unspaced(text, start, end))
+    english = language == ENGLISH
     spans: list[tuple[int, int]] = []
-    for piece_start, piece_end in _punkt(text, start, end):
-        if spans and _CONTINUATION.match(text, piece_start):
+    for piece_start, piece_end in _punkt(text, start, end, language):
+        if spans and _continues(text, piece_start, english):
             spans[-1] = (spans[-1][0], piece_end)
         else:
             spans.append((piece_start, piece_end))
     return spans
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Return the character span of every sentence in text, never crossing a paragraph."""
+def split_sentences(text: str, language: str = ENGLISH) -> list[tuple[int, int]]:
+    """Return the character span of every sentence in text, never crossing a paragraph;
+    ``language`` (ISO 639-1) chooses the sentence stops and rules."""
     spans: list[tuple[int, int]] = []
     for number, (start, end) in enumerate(_paragraphs(text)):
         for block_start, block_end in _blocks(text, start, end, top=number == 0):
-            for s, e in _split_block(text, block_start, block_end):
+            for s, e in _split_block(text, block_start, block_end, language):
                 spans.extend(cut_long(text, s, e))
     return spans
 
 
-def sentences(text: str) -> list[Sentence]:
-    """Split text into Sentence records whose spans point into text."""
+def sentences(text: str, language: str = ENGLISH) -> list[Sentence]:
+    """Split text (in ``language``, ISO 639-1) into Sentence records whose spans point into
+    text."""
     return [
         Sentence(position=i, start=s, end=e, text=text[s:e])
-        for i, (s, e) in enumerate(split_sentences(text))
+        for i, (s, e) in enumerate(split_sentences(text, language))
     ]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import aiosqlite
 
+from corpus.language import ARTICLE_CHARS, DEFAULT, detect_article
 from corpus.models import (
     AddResult,
     Article,
@@ -31,13 +32,14 @@ from corpus.models import (
     Stats,
     StoredPassage,
 )
-from corpus.schema import MIGRATIONS, SCHEMA_VERSION
+from corpus.schema import LANGUAGE_MIGRATION, MIGRATIONS, SCHEMA_VERSION
 
 _ARTICLE_COLUMNS = (
     "a.id, a.title, a.url, a.source, a.published, a.text, a.original, a.added_by, "
     "a.added_at, a.content_hash, a.external_id, "
     "(SELECT count(*) FROM passages p WHERE p.article_id = a.id), "
-    "(SELECT count(*) FROM sentences s WHERE s.article_id = a.id)"
+    "(SELECT count(*) FROM sentences s WHERE s.article_id = a.id), "
+    "coalesce(a.language, 'en')"
 )
 
 
@@ -123,6 +125,8 @@ class Store:
             for number in range(version, SCHEMA_VERSION):
                 for statement in _statements(MIGRATIONS[number]):
                     await db.execute(statement)
+            if version < LANGUAGE_MIGRATION <= SCHEMA_VERSION:
+                await _detect_languages(db)
             await db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     async def generation(self) -> int:
@@ -152,7 +156,7 @@ class Store:
     ) -> int:
         cursor = await db.execute(
             "INSERT INTO articles (title, url, source, published, external_id, text, original,"
-            " added_by, added_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " added_by, added_at, content_hash, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 p.title,
                 p.url,
@@ -164,6 +168,7 @@ class Store:
                 added_by,
                 added_at,
                 p.content_hash,
+                p.language,
             ),
         )
         article_id = cursor.lastrowid
@@ -240,6 +245,24 @@ class Store:
         row = await _one(self._db, "SELECT count(*) FROM passages WHERE id > ?", (after_id,))
         return int(row[0])
 
+    async def languages(self) -> dict[str, int]:
+        """How many articles each language has, most first."""
+        rows = await _rows(
+            self._db,
+            "SELECT coalesce(language, ?), count(*) AS n FROM articles GROUP BY 1"
+            " ORDER BY n DESC, 1",
+            (DEFAULT,),
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    async def passage_ids_in(self, language: str) -> list[int]:
+        """The ids of the passages of the articles in ``language``, ascending."""
+        sql = (
+            "SELECT p.id FROM articles a JOIN passages p ON p.article_id = a.id"
+            " WHERE coalesce(a.language, ?) = ? ORDER BY p.id"
+        )
+        return [row[0] for row in await _rows(self._db, sql, (DEFAULT, language))]
+
     async def passage_ids_of(self, article_id: int) -> list[int]:
         sql = "SELECT id FROM passages WHERE article_id = ? ORDER BY id"
         return [row[0] for row in await _rows(self._db, sql, (article_id,))]
@@ -257,9 +280,9 @@ class Store:
         while True:
             found = await _rows(
                 self._db,
-                "SELECT p.id, a.title, p.text FROM passages p JOIN articles a"
-                " ON a.id = p.article_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
-                (last, batch),
+                "SELECT p.id, a.title, p.text, coalesce(a.language, ?) FROM passages p"
+                " JOIN articles a ON a.id = p.article_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
+                (DEFAULT, last, batch),
             )
             if not found:
                 return
@@ -275,7 +298,10 @@ class Store:
             for passage_id, text in sentences:
                 if passage_id in texts:
                     texts[passage_id].append(str(text))
-            yield [IndexRow(int(r[0]), str(r[1]), str(r[2]), tuple(texts[r[0]])) for r in found]
+            yield [
+                IndexRow(int(r[0]), str(r[1]), str(r[2]), tuple(texts[r[0]]), str(r[3]))
+                for r in found
+            ]
             last = int(found[-1][0])
 
     async def passages(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
@@ -372,6 +398,17 @@ async def _retry_busy(statement: Callable[[], Awaitable[object]]) -> None:
             if not busy or attempt == BUSY_RETRIES:
                 raise
             await asyncio.sleep(0.05 * (attempt + 1))
+
+
+async def _detect_languages(db: aiosqlite.Connection) -> None:
+    """Detect the language of every article stored without one (before schema 3)."""
+    rows = await _rows(
+        db, "SELECT id, substr(text, 1, ?) FROM articles WHERE language IS NULL", (ARTICLE_CHARS,)
+    )
+    found = [(detect_article(str(text)), int(i)) for i, text in rows]
+    await db.executemany("UPDATE articles SET language = ? WHERE id = ?", found)
+    if found:  # an index built before analyzed them all as English: the analyzers' key
+        await _bump_generation(db)  # changed with the languages, so it is rebuilt
 
 
 async def _bump_generation(db: aiosqlite.Connection) -> None:

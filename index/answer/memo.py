@@ -1,10 +1,14 @@
 """The terms of a text, remembered: the answer path analyzes the same sentences, neighbours
 and words for question after question, so each distinct text is analyzed once a process,
-and not at all when the index kept its terms from when it was added."""
+and not at all when the index kept its terms from when it was added. Texts are kept per
+language: the same words analyze differently for a question in another language
+(``index.search.languages.question_language``, set when the question is searched)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from index.search.languages import question_language
 
 LIMIT = 200_000  # texts (sentences, words); some 60 MB at most, then it starts afresh
 
@@ -15,10 +19,10 @@ class Terms:
     def __init__(self, analyze: Callable[[str], list[str]], limit: int = LIMIT) -> None:
         self._analyze = analyze
         self._limit = limit
-        self._known: dict[str, tuple[str, ...]] = {}
+        self._known: dict[tuple[str | None, str], tuple[str, ...]] = {}
 
     def __call__(self, text: str) -> list[str]:
-        terms = self._known.get(text)
+        terms = self._known.get((question_language(), text))
         if terms is None:
             terms = self.know(text, tuple(self._analyze(text)))
         return list(terms)
@@ -27,5 +31,5 @@ class Terms:
         """Remember ``terms`` as what ``text`` analyzes to (as the index analyzed it)."""
         if len(self._known) >= self._limit:
             self._known.clear()
-        self._known[text] = terms
+        self._known[(question_language(), text)] = terms
         return terms

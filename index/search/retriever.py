@@ -7,6 +7,11 @@ Updates take turns: within a process under a lock, across processes under the in
 file lock, each starting from the manifest on disk. An index built for another database
 (its id differs) or newer than the database (restored from a backup) is rebuilt.
 CPU work runs in a worker thread, so questions keep being answered meanwhile.
+
+Each passage is analyzed in its article's language, each question in its own (detected,
+with the chat's language and then the collection's main language to fall back on;
+``index.search.languages``). In a collection of several languages a question is searched
+among the passages of its language, when the collection has any.
 """
 
 from __future__ import annotations
@@ -14,21 +19,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
+from corpus.language import detect_question
 from corpus.models import IndexRow
 from corpus.store import Store
 from index.models import Hit
 from index.search import segment as seg
-from index.search.analyze import Analyzer, AnalyzerConfig
+from index.search.analyze import AnalyzerConfig
 from index.search.bm25 import BM25Params
 from index.search.files import IndexFiles, Manifest, live_mask
 from index.search.inverted import InvertedIndex, Scored
+from index.search.languages import Analyzers, chat_language, set_question_language
 
 MERGE_AT = 8
 BATCH = 5_000  # passages analyzed at a time: bounds the memory a large add takes
@@ -49,7 +56,12 @@ class Retriever:
     def __init__(self, store: Store, settings: RetrieverSettings, progress: bool = False) -> None:
         self.store = store
         self.settings = settings
-        self.analyzer = Analyzer(settings.analyzer)
+        # One analyzer per language; called as ``analyzer`` (the answerer does), it analyzes
+        # in the language of the question being answered.
+        self.analyzers = Analyzers(settings.analyzer)
+        self.analyzer: Callable[[str], list[str]] = self.analyzers
+        self.languages: dict[str, int] = {}  # articles per language, most first
+        self._in_language: dict[str, NDArray[np.int64]] = {}
         self.index = InvertedIndex(settings.bm25)
         self.files = IndexFiles.beside(store.path)
         self.progress = progress
@@ -97,12 +109,16 @@ class Retriever:
         if changed or manifest.generation != generation:
             manifest.generation = generation
             await asyncio.to_thread(self.files.write, manifest)
+        if generation != self._generation:
+            self.languages = await self.store.languages()
+            self._in_language = {}
+            self.analyzers.default = next(iter(self.languages), self.analyzers.default)
         self._manifest = manifest
         self._generation = generation
 
     async def _current(self, generation: int) -> Manifest:
         """The manifest on disk with its segments loaded; an empty one if it can't be trusted."""
-        manifest = self.files.read(self.settings.analyzer.key())
+        manifest = self.files.read(self.analyzers.key())
         reason = self._distrust(manifest, generation)
         if reason is None and (manifest != self._manifest or not self._loaded):
             try:
@@ -129,9 +145,7 @@ class Retriever:
         return None
 
     def _empty(self, serial: int) -> Manifest:
-        return Manifest(
-            analyzer=self.settings.analyzer.key(), serial=serial, db_id=self.store.db_id
-        )
+        return Manifest(analyzer=self.analyzers.key(), serial=serial, db_id=self.store.db_id)
 
     def _forget(self) -> None:
         """Make the next sync reload the index from disk."""
@@ -180,9 +194,9 @@ class Retriever:
     def _build(self, rows: Sequence[IndexRow]) -> seg.Segment:
         """A segment of these passages, with the terms of their sentences for the answerer."""
         titles = self.settings.index_titles
-        analyze = self.analyzer
-        docs = [analyze(f"{r.title}\n{r.text}" if titles else r.text) for r in rows]
-        sentences = ([analyze(s) for s in r.sentences] for r in rows)
+        of = self.analyzers.of
+        docs = [of(r.language)(f"{r.title}\n{r.text}" if titles else r.text) for r in rows]
+        sentences = ([of(r.language)(s) for s in r.sentences] for r in rows)
         return seg.build([r.id for r in rows], docs, sentences)
 
     async def _drop_removed(self, manifest: Manifest) -> bool:
@@ -225,7 +239,7 @@ class Retriever:
     async def reindex(self) -> None:
         """Throw the stored index away and build it again from the store."""
         async with self._lock, self.files.locked():
-            empty = self._empty(self.files.read(self.settings.analyzer.key()).serial)
+            empty = self._empty(self.files.read(self.analyzers.key()).serial)
             await asyncio.to_thread(self.files.write, empty)
             self._loaded = {}
             self.index.replace([])
@@ -233,10 +247,27 @@ class Retriever:
             self._generation = -2
         await self.sync()
 
+    def language_of(self, question: str, fallback: str | None = None) -> str:
+        """The language of a question: detected, the collection's languages preferred; when
+        unsure, ``fallback``, else the chat's language (``languages.speaking``), else the
+        collection's main language."""
+        fallback = fallback or chat_language() or self.analyzers.default
+        return detect_question(question, fallback=fallback, known=self.languages)
+
     async def search(
-        self, query: str, k: int = 10, article_id: int | None = None, whole: bool = False
+        self,
+        query: str,
+        k: int = 10,
+        article_id: int | None = None,
+        whole: bool = False,
+        language: str | None = None,
     ) -> list[Hit]:
         """The ``k`` best passages for ``query``, optionally within one article.
+
+        The query is analyzed in ``language`` (by default its detected language, see
+        ``language_of``), which is recorded as this task's question language for the
+        answerer (``languages.question_language``); a collection of several languages is
+        searched within that language's passages, when it has any.
 
         With ``whole``, an index of at most ``k`` passages is read in full for a query with a
         word to search: the passages without a word of the query follow the others, scored 0,
@@ -246,16 +277,36 @@ class Retriever:
         """
         if not self._lock.locked():
             await self.sync()
+        language = language or self.language_of(query)
+        set_question_language(language)
         allowed = None
         if article_id is not None:
             allowed = np.asarray(await self.store.passage_ids_of(article_id), dtype=np.int64)
-        terms = self.analyzer(query)
+        pool = await self._passages_in(language)
+        if pool is not None:
+            allowed = pool if allowed is None else np.intersect1d(allowed, pool)
+        terms = self.analyzers.of(language)(query)
         scored = self.index.search(terms, k, allowed)
-        if whole and terms and allowed is None and len(scored) < len(self.index) <= k:
+        size = len(self.index) if pool is None else pool.size
+        if whole and terms and article_id is None and len(scored) < size <= k:
             found = {s.passage_id for s in scored}
-            rest = sorted(int(i) for i in self.index.passage_ids() if int(i) not in found)
+            live = self.index.passage_ids()
+            if pool is not None:
+                live = live[np.isin(live, pool)]
+            rest = sorted(int(i) for i in live if int(i) not in found)
             scored = [*scored, *(Scored(i, 0.0) for i in rest)]
         return await self.hits(scored)
+
+    async def _passages_in(self, language: str) -> NDArray[np.int64] | None:
+        """The passages a question in ``language`` is searched among: those of its language
+        in a collection of several languages that has it; None (all) otherwise."""
+        if len(self.languages) < 2 or language not in self.languages:
+            return None
+        found = self._in_language.get(language)
+        if found is None:
+            ids = await self.store.passage_ids_in(language)
+            found = self._in_language[language] = np.asarray(ids, dtype=np.int64)
+        return found
 
     async def hits(self, scored: Sequence[Scored]) -> list[Hit]:
         """Scored passage ids joined with their text, sentences (and their terms, as
