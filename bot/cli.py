@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.i18n import N_, Translations, for_locale
 from bot.paths import default_db_path
 from corpus.errors import QabotError
 
@@ -32,12 +33,14 @@ PLUGINS = {
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    t = for_locale()
     known, _ = build_parser().parse_known_args(argv)
     plugin = getattr(known, "command", None)
     parser = build_parser(plugin if plugin in PLUGINS else None)
     args = parser.parse_args(argv)
     args.db = getattr(args, "db", None)
     args.progress = getattr(args, "progress", False)
+    args.t = t
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
@@ -49,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except QabotError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(t.gettext("error: {message}").format(message=e), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -104,7 +107,13 @@ def build_parser(plugin: str | None = None) -> argparse.ArgumentParser:
         return p
 
     p = command("add", "add articles from files, folders, URLs or - (standard input)", cmd_add)
-    p.add_argument("sources", nargs="+", metavar="PATH|URL|-")
+    p.add_argument(
+        "sources",
+        nargs="+",
+        metavar="PATH|URL|-",
+        help="a file (.txt, .md, .html, .pdf, .jsonl), a folder (read recursively), "
+        "an http(s) address, or - for standard input",
+    )
     p.add_argument("--added-by", default=getpass.getuser(), help="who is adding (default: you)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
 
@@ -113,16 +122,16 @@ def build_parser(plugin: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="at most this many")
 
     p = command("show", "show one article: title, source and cleaned text", cmd_show)
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=int, metavar="ID", help="the article's number (see: qabot list)")
 
     p = command("remove", "remove an article with its passages", cmd_remove)
-    p.add_argument("id", type=int)
+    p.add_argument("id", type=int, metavar="ID", help="the article's number (see: qabot list)")
 
     p = command("stats", "count articles, passages and sentences", cmd_stats)
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("search", "show the passages that best match a query (BM25)", cmd_search)
-    p.add_argument("query")
+    p.add_argument("query", help="the words to look for")
     p.add_argument("-k", type=int, default=10, help="how many passages (default 10)")
     p.add_argument("--article", type=int, default=None, help="only within this article")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -130,7 +139,7 @@ def build_parser(plugin: str | None = None) -> argparse.ArgumentParser:
     command("reindex", "rebuild the search index from the stored articles", cmd_reindex)
 
     p = command("ask", "answer a question with cited sentences from the articles", cmd_ask)
-    p.add_argument("question")
+    p.add_argument("question", help="the question, in quotes")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     for name, (help, module) in PLUGINS.items():
@@ -148,7 +157,8 @@ def _load_plugin(p: argparse.ArgumentParser, name: str, module: str) -> None:
     try:
         mod = importlib.import_module(module)
     except ImportError as e:
-        msg = f"qabot {name} is unavailable: {e}"
+        msg = for_locale().gettext("qabot {command} is unavailable: {error}")
+        msg = msg.format(command=name, error=e)
         p.set_defaults(entry=lambda _args: print(msg, file=sys.stderr) or 1)
         return
     mod.add_arguments(p)
@@ -160,19 +170,31 @@ async def cmd_add(engine: Engine, args: argparse.Namespace) -> int:
 
     from bot.engine import tally
 
+    t: Translations = args.t
     outcomes: list[AddOutcome] = []
-    bar = tqdm(desc="adding", unit=" articles", file=sys.stderr, disable=not _bar(args))
+    n = 0
+    bar = tqdm(
+        desc=t.ngettext("adding: {n} article", "adding: {n} articles", n).format(n=n),
+        bar_format="{desc} [{elapsed}]",
+        file=sys.stderr,
+        disable=not _bar(args),
+    )
 
     def report(outcome: AddOutcome) -> None:
+        nonlocal n
+        n += 1
         bar.update(1)
+        bar.set_description_str(
+            t.ngettext("adding: {n} article", "adding: {n} articles", n).format(n=n)
+        )
         if not args.quiet:
-            bar.write(_describe(outcome), file=sys.stdout)
+            bar.write(describe(outcome, t), file=sys.stdout)
 
     for source in args.sources:
         outcomes += await engine.add_source(source, args.added_by, report)
     bar.close()
     counts = tally(outcomes)
-    print(f"{counts['added']} added, {counts['duplicate']} duplicate, {counts['failed']} failed")
+    print(t.gettext("{added} added, {duplicate} duplicate, {failed} failed").format(**counts))
     return 1 if counts["failed"] else 0
 
 
@@ -180,48 +202,67 @@ def _bar(args: argparse.Namespace) -> bool:
     return bool(args.progress or sys.stderr.isatty())
 
 
-def _describe(outcome: AddOutcome) -> str:
+STATUSES = {"added": N_("added"), "duplicate": N_("duplicate"), "failed": N_("failed")}
+
+
+def describe(outcome: AddOutcome, t: Translations) -> str:
+    """One line of ``qabot add``'s report: the status (in a column as wide as the longest
+    status word in the reader's language), the input's name, then what became of it."""
+    from bot.render import failure_reason
+
+    width = max(len(t.gettext(s)) for s in STATUSES.values())
+    status = t.gettext(STATUSES[outcome.status]).ljust(width)
     a = outcome.article
-    if outcome.error is not None:
-        return f"failed     {outcome.name}: {outcome.error}"
-    assert a is not None
+    if outcome.error is not None or a is None:
+        return f"{status} {outcome.name}: {failure_reason(outcome, t, shell=True)}"
     if outcome.duplicate:
-        return f"duplicate  {outcome.name}: already have this as #{a.id} {a.title!r}"
-    return f"added      {outcome.name}: #{a.id} {a.title!r} ({a.passages} passages)"
+        what = t.gettext("already have this as #{id} {title}")
+        return f"{status} {outcome.name}: " + what.format(id=a.id, title=repr(a.title))
+    what = t.ngettext("#{id} {title} ({n} passage)", "#{id} {title} ({n} passages)", a.passages)
+    return f"{status} {outcome.name}: " + what.format(id=a.id, title=repr(a.title), n=a.passages)
 
 
 async def cmd_list(engine: Engine, args: argparse.Namespace) -> int:
+    t: Translations = args.t
     articles = await engine.list_articles(args.limit)
     if args.json:
         keys = ("id", "title", "url", "published", "passages", "added_at")
         _print_json([{k: getattr(a, k) for k in keys} for a in articles])
         return 0
     if not articles:
-        print("No articles yet. Add some with: qabot add PATH|URL")
+        print(t.gettext("No articles yet. Add some with: qabot add PATH|URL"))
     for a in articles:
-        print(f"#{a.id:<5} {a.title}  ({a.passages} passages, {a.published or a.added_at[:10]})")
+        passages = t.ngettext("{n} passage", "{n} passages", a.passages).format(n=a.passages)
+        print(f"#{a.id:<5} {a.title}  ({passages}, {a.published or a.added_at[:10]})")
     return 0
 
 
 async def cmd_show(engine: Engine, args: argparse.Namespace) -> int:
+    t: Translations = args.t
     a = await engine.get(args.id)
     if a is None:
-        return _no_article(args.id)
+        return _no_article(args.id, t)
     print(f"#{a.id} {a.title}")
-    for label, value in (("url", a.url), ("source", a.source), ("published", a.published)):
+    labels = (N_("url: {value}"), N_("source: {value}"), N_("published: {value}"))
+    for label, value in zip(labels, (a.url, a.source, a.published), strict=True):
         if value:
-            print(f"{label}: {value}")
-    print(f"added: {a.added_at} by {a.added_by}; {a.passages} passages, {a.sentences} sentences")
+            print(t.gettext(label).format(value=value))
+    print(
+        t.gettext("added: {at} by {who}; {counts}").format(
+            at=a.added_at, who=a.added_by, counts=_counts(t, a.passages, a.sentences)
+        )
+    )
     print()
     print(a.text)
     return 0
 
 
 async def cmd_remove(engine: Engine, args: argparse.Namespace) -> int:
+    t: Translations = args.t
     a = await engine.remove(args.id)
     if a is None:
-        return _no_article(args.id)
-    print(f"removed #{a.id} {a.title!r}")
+        return _no_article(args.id, t)
+    print(t.gettext("removed #{id} {title}").format(id=a.id, title=repr(a.title)))
     return 0
 
 
@@ -230,11 +271,26 @@ async def cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
     if args.json:
         _print_json(asdict(stats))
     else:
+        t: Translations = args.t
+        articles = t.ngettext("{n} article", "{n} articles", stats.articles)
+        counts = [articles.format(n=stats.articles), _counts(t, stats.passages, stats.sentences)]
+        size = f"{stats.db_bytes / 1e6:.1f}"
         print(
-            f"{stats.articles} articles, {stats.passages} passages, {stats.sentences} sentences,"
-            f" {stats.db_bytes / 1e6:.1f} MB in {engine.store.path}"
+            t.gettext("{counts}, {size} MB in {path}").format(
+                counts=t.gettext(", ").join(counts), size=size, path=engine.store.path
+            )
         )
     return 0
+
+
+def _counts(t: Translations, passages: int, sentences: int) -> str:
+    """ "3 passages, 12 sentences" in ``t``'s language and plurals."""
+    return t.gettext(", ").join(
+        (
+            t.ngettext("{n} passage", "{n} passages", passages).format(n=passages),
+            t.ngettext("{n} sentence", "{n} sentences", sentences).format(n=sentences),
+        )
+    )
 
 
 async def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
@@ -245,10 +301,12 @@ async def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
             {"query": args.query, "results": [{k: getattr(h, k) for k in keys} for h in hits]}
         )
         return 0
+    t: Translations = args.t
     if not hits:
-        print("No passage matches.")
+        print(t.gettext("No passage matches."))
     for h in hits:
-        print(f"{h.score:7.3f}  #{h.article_id} {h.title} (passage {h.passage_id})")
+        passage = t.gettext("passage {id}").format(id=h.passage_id)
+        print(f"{h.score:7.3f}  #{h.article_id} {h.title} ({passage})")
         print(f"         {h.text[:200]}{'…' if len(h.text) > 200 else ''}")
     return 0
 
@@ -256,30 +314,35 @@ async def cmd_search(engine: Engine, args: argparse.Namespace) -> int:
 async def cmd_reindex(engine: Engine, args: argparse.Namespace) -> int:
     engine.retriever.progress = True
     await engine.reindex()
-    print(f"reindexed {len(engine.retriever.index)} passages")
+    n = len(engine.retriever.index)
+    print(args.t.ngettext("reindexed {n} passage", "reindexed {n} passages", n).format(n=n))
     return 0
 
 
 async def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
     from bot.render import render_text
 
+    t: Translations = args.t
     answer = await engine.ask(args.question)
     if args.json:
-        _print_json(answer_json(answer))
+        _print_json(answer_json(answer, t))
     else:
-        print(render_text(answer, color=sys.stdout.isatty(), add_hint=ADD_HINT))
+        print(render_text(answer, sys.stdout.isatty(), t.gettext(ADD_HINT), t))
     return 0
 
 
-ADD_HINT = "Add some with: qabot add PATH|URL"
+ADD_HINT = N_("Add some with: qabot add PATH|URL")
 
 
-def answer_json(answer: Answer) -> dict[str, Any]:
+def answer_json(answer: Answer, t: Translations | None = None) -> dict[str, Any]:
     """The ``--json`` form of an answer: ``verdict`` is sure, closest or none; ``sentences``
-    are the quotes (a sure answer's, or the closest ones); ``message`` says why there is no
-    answer when there was nothing to ask or no article to answer from."""
+    are the quotes (a sure answer's, or the closest ones); ``message`` says, in ``t``'s
+    language, why there is no answer when there was nothing to ask or no article to answer
+    from."""
+    from bot.i18n import translation
     from bot.render import nothing_to_answer
 
+    t = t or translation("en")
     return {
         "question": answer.question,
         "verdict": answer.verdict,
@@ -301,12 +364,13 @@ def answer_json(answer: Answer) -> dict[str, Any]:
             for s in answer.sources
         ],
         "took_ms": answer.took_ms,
-        "message": nothing_to_answer(answer, ADD_HINT),
+        "message": nothing_to_answer(answer, t.gettext(ADD_HINT), t),
     }
 
 
-def _no_article(article_id: int) -> int:
-    print(f"error: no article #{article_id} (see: qabot list)", file=sys.stderr)
+def _no_article(article_id: int, t: Translations) -> int:
+    message = t.gettext("no article #{id} (see: qabot list)").format(id=article_id)
+    print(t.gettext("error: {message}").format(message=message), file=sys.stderr)
     return 1
 
 

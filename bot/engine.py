@@ -67,13 +67,23 @@ class AddOutcome:
     name: str
     article: Article | None = None
     duplicate: bool = False
-    error: str | None = None
+    error: str | None = None  # why it failed, without the input's name (see failed())
 
     @property
     def status(self) -> str:
         if self.error is not None:
             return "failed"
         return "duplicate" if self.duplicate else "added"
+
+
+def failed(name: str, error: object) -> AddOutcome:
+    """The outcome of an input that could not be added. corpus/'s errors begin with the
+    input's name, which every report prints before the reason already: it is cut off here,
+    so that no one reads "empty.txt: empty.txt: the file is empty"."""
+    reason = str(error) or "could not be read"
+    if reason.startswith(f"{name}: "):
+        reason = reason[len(name) + 2 :]
+    return AddOutcome(name, error=reason)
 
 
 def tally(outcomes: Iterable[AddOutcome]) -> dict[str, int]:
@@ -159,11 +169,11 @@ class Engine:
 
     async def _add_one(self, item: Loaded, added_by: str) -> AddOutcome:
         if item.draft is None:
-            return AddOutcome(item.name, error=str(item.error or "could not be read"))
+            return failed(item.name, item.error or "")
         try:
             prepared = await asyncio.to_thread(prepare, item.draft)
         except IngestError as e:
-            return AddOutcome(item.name, error=str(e))
+            return failed(item.name, e)
         result = await self.store.add(prepared, added_by)
         return AddOutcome(item.name, article=result.article, duplicate=result.duplicate)
 

@@ -14,12 +14,15 @@ from pathlib import PureWindowsPath
 from urllib.parse import urlsplit
 
 from bot.engine import AddOutcome
+from bot.i18n import N_, Translations, translation
 from index.models import CLOSEST, Answer, Quote, Source
 
-NOT_FOUND = "I couldn't find that in the articles."
-NOT_SURE = "I'm not sure this answers it; the closest I found:"
-NO_ARTICLES = "There are no articles yet."
-ASK_SOMETHING = "Ask me a question about the articles."
+# The bot's own words, in English; each reply says them in the reader's language (``t``).
+NOT_FOUND = N_("I couldn't find that in the articles.")
+NOT_SURE = N_("I'm not sure this answers it; the closest I found:")
+NO_ARTICLES = N_("There are no articles yet.")
+ASK_SOMETHING = N_("Ask me a question about the articles.")
+ENGLISH = translation("en")
 QUOTE_CHARS = 700  # a longer quoted sentence is cut, with an ellipsis
 TITLE_CHARS = 200
 FIELD_CHARS = 100  # a source's name or date
@@ -64,30 +67,33 @@ def clip(text: str, limit: int) -> str:
     return text[: limit - 1].rstrip() + "…"
 
 
-def nothing_to_answer(answer: Answer, add_hint: str = "") -> str | None:
+def nothing_to_answer(answer: Answer, add_hint: str = "", t: Translations = ENGLISH) -> str | None:
     """What to say instead of an answer when there was nothing to answer: an empty question,
-    or a collection with no articles yet (with ``add_hint``: how to add some)."""
+    or a collection with no articles yet (with ``add_hint``: how to add some, already in the
+    reader's language)."""
     if not answer.question.strip():
-        return ASK_SOMETHING
+        return t.gettext(ASK_SOMETHING)
     if answer.indexed == 0:
-        return f"{NO_ARTICLES} {add_hint}".strip()
+        return f"{t.gettext(NO_ARTICLES)} {add_hint}".strip()
     return None
 
 
-def render_html(answer: Answer, add_hint: str = "") -> str:
-    """The answer as Telegram HTML, every dynamic string escaped: sure, closest or none."""
-    instead = nothing_to_answer(answer, add_hint)
+def render_html(answer: Answer, add_hint: str = "", t: Translations = ENGLISH) -> str:
+    """The answer as Telegram HTML, every dynamic string escaped: sure, closest or none;
+    the bot's own words in ``t``'s language, the quotes as the articles have them."""
+    instead = nothing_to_answer(answer, add_hint, t)
     if instead is not None:
         return html.escape(instead)
     if not answer.quotes:
-        lines = [NOT_FOUND]
+        lines = [html.escape(t.gettext(NOT_FOUND))]
         if answer.sources:
-            lines += ["", "<i>Maybe related:</i>", *map(source_html, answer.sources)]
+            related = html.escape(t.gettext("Maybe related:"))
+            lines += ["", f"<i>{related}</i>", *map(source_html, answer.sources)]
         return "\n".join(lines)
     body = " ".join(f"{_quote_html(q)} [{q.citation}]" for q in answer.quotes)
     lines = [body, "", *map(source_html, answer.sources)]
     if answer.verdict == CLOSEST:
-        lines.insert(0, f"<i>{html.escape(NOT_SURE)}</i>")
+        lines.insert(0, f"<i>{html.escape(t.gettext(NOT_SURE))}</i>")
     return "\n".join(lines)
 
 
@@ -115,16 +121,19 @@ def _quote_html(quote: Quote) -> str:
     return f"{html.escape(t[:a])}<b>{html.escape(t[a:b])}</b>{html.escape(t[b:])}"
 
 
-def render_text(answer: Answer, color: bool = False, add_hint: str = "") -> str:
+def render_text(
+    answer: Answer, color: bool = False, add_hint: str = "", t: Translations = ENGLISH
+) -> str:
     """The answer as plain text for a terminal; ANSI colours when ``color``."""
     bold, dim, reset = ("\x1b[1m", "\x1b[2m", "\x1b[0m") if color else ("", "", "")
-    instead = nothing_to_answer(answer, add_hint)
+    instead = nothing_to_answer(answer, add_hint, t)
     if instead is not None:
         return instead
     if not answer.quotes:
-        lines = [NOT_FOUND]
+        lines = [t.gettext(NOT_FOUND)]
         if answer.sources:
-            lines += ["", f"{dim}Maybe related:{reset}", *(source_text(s) for s in answer.sources)]
+            related = t.gettext("Maybe related:")
+            lines += ["", f"{dim}{related}{reset}", *(source_text(s) for s in answer.sources)]
         return "\n".join(lines)
     quotes = []
     for q in answer.quotes:
@@ -135,7 +144,7 @@ def render_text(answer: Answer, color: bool = False, add_hint: str = "") -> str:
         quotes.append(f"{text} [{q.citation}]")
     lines = [" ".join(quotes), ""]
     if answer.verdict == CLOSEST:
-        lines.insert(0, f"{dim}{NOT_SURE}{reset}")
+        lines.insert(0, f"{dim}{t.gettext(NOT_SURE)}{reset}")
     elif answer.short_answer:
         lines.insert(0, f"{bold}{answer.short_answer}{reset}")
     lines += [f"{dim}{source_text(s)}{reset}" for s in answer.sources]
@@ -154,7 +163,7 @@ def uncited_articles(answer: Answer) -> list[int]:
     return list(dict.fromkeys(q.article_id for q in answer.more if q.article_id not in known))
 
 
-def more_html(answer: Answer, others: Iterable[Source] = ()) -> str:
+def more_html(answer: Answer, others: Iterable[Source] = (), t: Translations = ENGLISH) -> str:
     """The next best sentences of an answer (``answer.more``) as Telegram HTML.
 
     Each quote is cited by the number of its article among the answer's sources, whatever
@@ -177,17 +186,18 @@ def more_html(answer: Answer, others: Iterable[Source] = ()) -> str:
             lines.append(f"{_quote_html(q)} [{source.n}]")
             cited[source.n] = source
     if not lines:
-        return "<i>Nothing more on this in the articles.</i>"
+        return f"<i>{html.escape(t.gettext('Nothing more on this in the articles.'))}</i>"
     sources = [source_html(cited[n]) for n in sorted(cited)]
     return "\n\n".join(lines) + "\n\n" + "\n".join(sources)
 
 
-def sources_html(answer: Answer) -> str:
+def sources_html(answer: Answer, t: Translations = ENGLISH) -> str:
     """Every source of an answer, one per line, with title link or title and date."""
     if not answer.sources:
-        return "<i>No sources for that answer.</i>"
+        return f"<i>{html.escape(t.gettext('No sources for that answer.'))}</i>"
+    question = html.escape(_short(answer.question, 80))
     return "\n".join(
-        [f"<b>Sources</b> for “{html.escape(_short(answer.question, 80))}”:"]
+        [t.gettext("<b>Sources</b> for “{question}”:").format(question=question)]
         + [_source_full_html(s) for s in answer.sources]
     )
 
@@ -204,12 +214,54 @@ def _short(text: str, limit: int) -> str:
     return clip(" ".join(text.split()), limit)
 
 
-def outcome_line(outcome: AddOutcome, escape: Callable[[str], str] = str) -> str:
-    """One line saying what became of an added input; ``escape`` for Telegram HTML."""
+def outcome_line(
+    outcome: AddOutcome,
+    escape: Callable[[str], str] = str,
+    t: Translations = ENGLISH,
+    shell: bool = False,
+) -> str:
+    """One line saying what became of an added input; ``escape`` for Telegram HTML;
+    ``shell`` when the reader adds files from a shell rather than sends them in a chat."""
     article = outcome.article
     if outcome.error is not None or article is None:
-        return f"Couldn't add {escape(outcome.name)}: {escape(outcome.error or 'unknown error')}"
+        return t.gettext("Couldn't add {name}: {reason}").format(
+            name=escape(outcome.name), reason=escape(failure_reason(outcome, t, shell))
+        )
     if outcome.duplicate:
-        return f"Already have this as #{article.id}: {escape(article.title)}"
-    passages = f"{article.passages} passage{'s' if article.passages != 1 else ''}"
-    return f"Added #{article.id}: {escape(article.title)} ({passages})"
+        return t.gettext("Already have this as #{id}: {title}").format(
+            id=article.id, title=escape(article.title)
+        )
+    n = article.passages
+    added = t.ngettext(
+        "Added #{id}: {title} ({n} passage)", "Added #{id}: {title} ({n} passages)", n
+    )
+    return added.format(id=article.id, title=escape(article.title), n=n)
+
+
+# Why an input could not be added, as corpus/ words it (in English, after the input's name),
+# and the same in the catalogs; a reason not listed here is shown as corpus/ gives it.
+_REASONS = {
+    "the file is empty": N_("the file is empty"),
+    "the message is empty": N_("the message is empty"),
+    "no article text found in the page": N_("no article text found in the page"),
+    "no such file, directory or URL": N_("no such file, directory or URL"),
+    "could not be read": N_("could not be read"),
+}
+_BINARY = "binary data, not text;"
+
+
+def failure_reason(outcome: AddOutcome, t: Translations = ENGLISH, shell: bool = False) -> str:
+    """Why ``outcome`` failed, in ``t``'s language where the catalogs know the reason; a file
+    that is not text is told what can be added instead, in a chat or (``shell``) by
+    ``qabot add``."""
+    reason = outcome.error or ""
+    if reason.startswith(_BINARY):
+        if shell:
+            return t.gettext(
+                "binary data, not text; qabot add takes .txt, .md, .html, .pdf and .jsonl "
+                "files, folders and web addresses"
+            )
+        return t.gettext("binary data, not text; send a .txt, .md, .html, .pdf or .jsonl file")
+    if reason in _REASONS:
+        return t.gettext(_REASONS[reason])
+    return reason or t.gettext("unknown error")

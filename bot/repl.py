@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,19 +12,27 @@ from typing import Any
 import platformdirs
 
 from bot.engine import Engine
+from bot.i18n import N_, Translations, for_locale, translation
 from bot.render import outcome_line, render_text, source_text
 from index.models import Answer
 
-HELP = """\
-Type a question and press Enter. Commands:
-  :add PATH|URL   add an article (a file, a folder or a web address)
-  :sources        the full sources of the last answer
-  :list           the stored articles, newest first
-  :stats          how many articles, passages and sentences
-  :help           this help
-  :quit           leave (or Ctrl-D)"""
+HELP_INTRO = N_("Type a question and press Enter. Commands:")
+HELP = [
+    (":add PATH|URL", N_("add an article (a file, a folder or a web address)")),
+    (":sources", N_("the full sources of the last answer")),
+    (":list", N_("the stored articles, newest first")),
+    (":stats", N_("how many articles, passages and sentences")),
+    (":help", N_("this help")),
+    (":quit", N_("leave (or Ctrl-D)")),
+]
+EMPTY = N_("No articles yet. Add some with :add PATH|URL (or `qabot add`), or start with --demo.")
 
-EMPTY = "No articles yet. Add some with :add PATH|URL (or `qabot add`), or start with --demo."
+
+def help_text(t: Translations) -> str:
+    """The REPL's commands, described in ``t``'s language."""
+    return "\n".join(
+        [t.gettext(HELP_INTRO), *(f"  {name:<15} {t.gettext(about)}" for name, about in HELP)]
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,39 +47,51 @@ def main(args: argparse.Namespace) -> int:
     db = args.db
     if args.demo and db is None:
         db = Path(platformdirs.user_data_dir("qabot", appauthor=False)) / "demo.db"
-    return asyncio.run(_session(db, demo=args.demo))
+    t = getattr(args, "t", None) or for_locale()
+    return asyncio.run(_session(db, demo=args.demo, t=t))
 
 
-async def _session(db: Path | None, demo: bool) -> int:
+async def _session(db: Path | None, demo: bool, t: Translations) -> int:
     async with await Engine.open(db, progress=True) as engine:
         if demo:
-            await _load_demo(engine)
+            await _load_demo(engine, t)
         tty = sys.stdin.isatty() and sys.stdout.isatty()
         reader = _Reader(tty)
-        repl = Repl(engine, color=tty)
+        repl = Repl(engine, color=tty, t=t)
         count = await engine.store.count_articles()
-        print(f"qabot: {count} articles. Ask a question, or :help." if count else EMPTY)
+        greeting = t.ngettext(
+            "qabot: {n} article. Ask a question, or :help.",
+            "qabot: {n} articles. Ask a question, or :help.",
+            count,
+        )
+        print(greeting.format(n=count) if count else t.gettext(EMPTY))
         while True:
             line = await reader.read()
             if line is None or not await repl.handle(line):
                 return 0
 
 
-async def _load_demo(engine: Engine) -> None:
+async def _load_demo(engine: Engine, t: Translations) -> None:
     folder = resources.files("bot") / "demo"
     with resources.as_file(folder) as path:
         outcomes = await engine.add_source(str(path), "demo")
     added = sum(o.status == "added" for o in outcomes)
     if added:
-        print(f"Loaded {added} demo articles (qabot's own guide). Try: How do I add an article?")
+        loaded = t.ngettext(
+            "Loaded {n} demo article (qabot's own guide). Try: How do I add an article?",
+            "Loaded {n} demo articles (qabot's own guide). Try: How do I add an article?",
+            added,
+        )
+        print(loaded.format(n=added))
 
 
 class Repl:
     """Turns one typed line into output; knows nothing of terminals."""
 
-    def __init__(self, engine: Engine, color: bool = False) -> None:
+    def __init__(self, engine: Engine, color: bool = False, t: Translations | None = None) -> None:
         self.engine = engine
         self.color = color
+        self.t = t or translation("en")
         self.last: Answer | None = None
 
     async def handle(self, line: str) -> bool:
@@ -94,29 +113,33 @@ class Repl:
             "help": self.help,
         }.get(command)
         if action is None:
-            print(f"Unknown command :{command}. Type :help for the list.")
+            print(
+                self.t.gettext("Unknown command :{command}. Type :help for the list.").format(
+                    command=command
+                )
+            )
         else:
             await action(rest.strip())
         return True
 
     async def ask(self, question: str) -> None:
         if await self.engine.store.count_articles() == 0:
-            print(EMPTY)
+            print(self.t.gettext(EMPTY))
             return
         self.last = await self.engine.ask(question)
-        print(render_text(self.last, color=self.color))
+        print(render_text(self.last, color=self.color, t=self.t))
         print()
 
     async def add(self, source: str) -> None:
         if not source:
-            print("Usage: :add PATH|URL")
+            print(self.t.gettext("Usage: :add PATH|URL"))
             return
         for outcome in await self.engine.add_source(source, "repl"):
-            print(outcome_line(outcome))
+            print(outcome_line(outcome, t=self.t, shell=True))
 
     async def sources(self, _: str) -> None:
         if self.last is None:
-            print("No answer yet: ask a question first.")
+            print(self.t.gettext("No answer yet: ask a question first."))
             return
         for s in self.last.sources:
             print(source_text(s))
@@ -124,16 +147,25 @@ class Repl:
     async def list(self, _: str) -> None:
         articles = await self.engine.list_articles(50)
         if not articles:
-            print(EMPTY)
+            print(self.t.gettext(EMPTY))
         for a in articles:
-            print(f"#{a.id:<5} {a.title}  ({a.passages} passages)")
+            passages = self.t.ngettext("{n} passage", "{n} passages", a.passages)
+            print(f"#{a.id:<5} {a.title}  ({passages.format(n=a.passages)})")
 
     async def stats(self, _: str) -> None:
-        stats = asdict(await self.engine.stats())
-        print(", ".join(f"{v} {k}" for k, v in stats.items() if k != "db_bytes"))
+        s, t = await self.engine.stats(), self.t
+        print(
+            t.gettext(", ").join(
+                (
+                    t.ngettext("{n} article", "{n} articles", s.articles).format(n=s.articles),
+                    t.ngettext("{n} passage", "{n} passages", s.passages).format(n=s.passages),
+                    t.ngettext("{n} sentence", "{n} sentences", s.sentences).format(n=s.sentences),
+                )
+            )
+        )
 
     async def help(self, _: str) -> None:
-        print(HELP)
+        print(help_text(self.t))
 
 
 class _Reader:

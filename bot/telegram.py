@@ -32,22 +32,36 @@ from telegram.ext import (
 
 from bot import telegram_admin
 from bot.engine import Engine
+from bot.i18n import LANGUAGES, N_, Translations, translation
 from bot.render import more_html, render_html, sources_html, uncited_articles
 from bot.settings import Settings, redact_library_logs
-from bot.telegram_state import App, BotState, QuestionLimiter, reply_html, send_html, state
+from bot.telegram_state import (
+    App,
+    BotState,
+    QuestionLimiter,
+    reply_html,
+    send_html,
+    state,
+    tr,
+)
 from bot.telegram_text import command_rest, escape
 from index.models import Answer, Source
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION = 4096
-ADD_HINT = "An admin can add them with /add."
+ADD_HINT = N_("An admin can add them with /add.")
 NEW_MESSAGES = filters.UpdateType.MESSAGE  # edits and channel posts are not questions
 COMMANDS = [
-    BotCommand("ask", "ask a question (in groups)"),
-    BotCommand("sources", "the sources of the last answer here"),
-    BotCommand("help", "what I know and how to ask"),
+    ("ask", N_("ask a question (in groups)")),
+    ("sources", N_("the sources of the last answer here")),
+    ("help", N_("what I know and how to ask")),
 ]
+
+
+def commands(t: Translations) -> list[BotCommand]:
+    """The command menu, described in ``t``'s language."""
+    return [BotCommand(name, t.gettext(about)) for name, about in COMMANDS]
 
 
 def build_application(settings: Settings, engine: Engine) -> App:
@@ -89,9 +103,12 @@ def build_application(settings: Settings, engine: Engine) -> App:
 
 
 async def _post_init(app: App) -> None:
-    """Register the command menu."""
+    """Register the command menu: in English for everyone, and in each language with a
+    catalog for the users whose Telegram is in it."""
     try:
-        await app.bot.set_my_commands(COMMANDS)
+        await app.bot.set_my_commands(commands(translation("en")))
+        for language in LANGUAGES:
+            await app.bot.set_my_commands(commands(translation(language)), language_code=language)
     except TelegramError as e:
         log.warning("could not register the command menu: %s", e)
 
@@ -107,21 +124,30 @@ async def _post_shutdown(app: App) -> None:
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Say what the bot knows and how to ask it."""
-    st = state(context)
+    st, t = state(context), tr(update)
     count = await st.engine.store.count_articles()
     name = escape(context.bot.username or "me")
     lines = [
-        f"I answer questions with sentences quoted from <b>{count}</b> "
-        f"article{'s' if count != 1 else ''}, with numbered sources.",
+        t.ngettext(
+            "I answer questions with sentences quoted from <b>{n}</b> article, "
+            "with numbered sources.",
+            "I answer questions with sentences quoted from <b>{n}</b> articles, "
+            "with numbered sources.",
+            count,
+        ).format(n=count),
         "",
-        "• In a private chat, just send me your question.",
-        f"• In a group: <code>/ask your question</code>, mention @{name}, "
-        "or reply to one of my messages.",
-        "• /sources repeats the sources of my last answer in the chat.",
+        "• " + t.gettext("In a private chat, just send me your question."),
+        "• "
+        + t.gettext(
+            "In a group: <code>/ask your question</code>, mention @{bot}, "
+            "or reply to one of my messages."
+        ).format(bot=name),
+        "• " + t.gettext("/sources repeats the sources of my last answer in the chat."),
     ]
     user = update.effective_user
     if st.is_admin(user.id if user else None):
-        lines += ["", "<b>Admin</b>", *telegram_admin.HELP]
+        admin = t.gettext("Admin")
+        lines += ["", f"<b>{admin}</b>", *telegram_admin.help_lines(t)]
     await reply_html(update, context, "\n".join(lines))
 
 
@@ -134,7 +160,9 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not question and message.reply_to_message is not None:
         question = message.reply_to_message.text or message.reply_to_message.caption or ""
     if not question.strip():
-        await reply_html(update, context, "Ask me something: <code>/ask your question</code>")
+        await reply_html(
+            update, context, tr(update).gettext("Ask me something: <code>/ask your question</code>")
+        )
         return
     await answer_question(update, context, question)
 
@@ -172,17 +200,21 @@ async def answer_question(
     update: Update, context: ContextTypes.DEFAULT_TYPE, question: str
 ) -> None:
     """Show "typing", ask the engine, reply with the cited answer and its buttons."""
-    st = state(context)
+    st, t = state(context), tr(update)
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if message is None or chat is None:
         return
     wait = st.limiter.check(user.id if user else chat.id)
     if wait:
+        seconds = int(wait) + 1
         await reply_html(
             update,
             context,
-            f"You're asking faster than I can read. Please wait {int(wait) + 1} seconds "
-            "and ask again.",
+            t.ngettext(
+                "You're asking faster than I can read. Please wait {n} second and ask again.",
+                "You're asking faster than I can read. Please wait {n} seconds and ask again.",
+                seconds,
+            ).format(n=seconds),
         )
         return
     log.debug("question in chat %d: %.80r", chat.id, question)
@@ -195,9 +227,9 @@ async def answer_question(
     await send_html(
         context.bot,
         chat.id,
-        render_html(answer, ADD_HINT),
+        render_html(answer, t.gettext(ADD_HINT), t),
         message.message_id,
-        answer_buttons(key, answer),
+        answer_buttons(key, answer, t),
     )
 
 
@@ -217,23 +249,25 @@ async def _start_typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> asy
     return task
 
 
-def answer_buttons(key: int, answer: Answer) -> InlineKeyboardMarkup | None:
+def answer_buttons(key: int, answer: Answer, t: Translations) -> InlineKeyboardMarkup | None:
     row = []
     if answer.more:
-        row.append(InlineKeyboardButton("More", callback_data=f"more:{key}"))
+        row.append(InlineKeyboardButton(t.gettext("More"), callback_data=f"more:{key}"))
     if answer.sources:
-        row.append(InlineKeyboardButton("Sources", callback_data=f"src:{key}"))
+        row.append(InlineKeyboardButton(t.gettext("Sources"), callback_data=f"src:{key}"))
     return InlineKeyboardMarkup([row]) if row else None
 
 
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Repeat the full sources of the last answer in this chat."""
-    chat = update.effective_chat
+    chat, t = update.effective_chat, tr(update)
     answer = state(context).last_answer(chat.id) if chat else None
     if answer is None:
-        await reply_html(update, context, "I haven't answered anything in this chat yet.")
+        await reply_html(
+            update, context, t.gettext("I haven't answered anything in this chat yet.")
+        )
         return
-    await reply_html(update, context, sources_html(answer))
+    await reply_html(update, context, sources_html(answer, t))
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -241,16 +275,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
+    t = tr(update)
     kind, _, key = query.data.partition(":")
     answer = state(context).answers.get(int(key))
     if answer is None:
-        await query.answer("That answer is too old. Please ask again.")
+        await query.answer(t.gettext("That answer is too old. Please ask again."))
         return
     await query.answer()
     if kind == "more":
-        text = more_html(answer, await _other_sources(state(context).engine, answer))
+        text = more_html(answer, await _other_sources(state(context).engine, answer), t)
     else:
-        text = sources_html(answer)
+        text = sources_html(answer, t)
     await _reply_to_query(query, context, text)
 
 
@@ -278,13 +313,21 @@ async def _reply_to_query(
 
 async def on_unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Point to /help for a command the bot does not have."""
-    await reply_html(update, context, "I don't know that command. Send /help to see what I can do.")
+    await reply_html(
+        update,
+        context,
+        tr(update).gettext("I don't know that command. Send /help to see what I can do."),
+    )
 
 
 async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answer stickers, photos and the like in a private chat politely (documents go to
     :func:`bot.telegram_admin.document_message`, registered before this handler)."""
-    await reply_html(update, context, "I can only read text. Send me your question as a message.")
+    await reply_html(
+        update,
+        context,
+        tr(update).gettext("I can only read text. Send me your question as a message."),
+    )
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -294,7 +337,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             await context.bot.send_message(
                 update.effective_chat.id,
-                "Sorry, something went wrong on my side. Please try again in a moment.",
+                tr(update).gettext(
+                    "Sorry, something went wrong on my side. Please try again in a moment."
+                ),
             )
         except TelegramError as e:
             log.warning("could not tell the user about the error: %s", e)

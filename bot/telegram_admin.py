@@ -23,8 +23,9 @@ from telegram.ext import (
 )
 
 from bot import render
-from bot.engine import AddOutcome, tally
-from bot.telegram_state import App, BotState, edit_html, reply_html, send_html, state
+from bot.engine import AddOutcome, failed, tally
+from bot.i18n import N_, Translations
+from bot.telegram_state import App, BotState, edit_html, reply_html, send_html, state, tr
 from bot.telegram_text import command_rest, escape
 from corpus.errors import QabotError
 
@@ -34,14 +35,19 @@ PAGE = 10
 SHOW_OUTCOMES = 15
 URL_RE = re.compile(r"^https?://\S+$")
 FIELD_CHARS = 300
-REFUSAL = "Sorry, only the bot's admins can do that. You can still ask me anything!"
+REFUSAL = N_("Sorry, only the bot's admins can do that. You can still ask me anything!")
 HELP = [
-    "/add text, a URL or a file (or reply /add to a message) adds an article",
-    "/remove ID removes one",
-    "/list shows the articles, newest first",
-    "/stats counts articles and passages",
+    N_("/add text, a URL or a file (or reply /add to a message) adds an article"),
+    N_("/remove ID removes one"),
+    N_("/list shows the articles, newest first"),
+    N_("/stats counts articles and passages"),
 ]
 NEW = filters.UpdateType.MESSAGE
+
+
+def help_lines(t: Translations) -> list[str]:
+    """The admin commands for /help, in ``t``'s language."""
+    return [t.gettext(line) for line in HELP]
 
 
 def add_handlers(app: App) -> None:
@@ -64,7 +70,7 @@ async def _refuse_unless_admin(update: Update, context: ContextTypes.DEFAULT_TYP
     user = update.effective_user
     if state(context).is_admin(user.id if user else None):
         return False
-    await reply_html(update, context, REFUSAL)
+    await reply_html(update, context, tr(update).gettext(REFUSAL))
     return True
 
 
@@ -75,6 +81,7 @@ async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     rest = command_rest(message.text or "")
     reply = message.reply_to_message
+    t = tr(update)
     if rest and all(URL_RE.match(word) for word in rest.split()):
         engine = state(context).engine
         for url in rest.split():
@@ -82,19 +89,22 @@ async def add_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await _add_in_background(update, context, url, work)
     elif rest:
         outcome = await state(context).engine.add_text(rest, _added_by(update))
-        await reply_html(update, context, outcome_line(outcome))
+        await reply_html(update, context, outcome_line(outcome, t))
     elif reply is not None and reply.document is not None:
         await _add_document(update, context, reply.document)
     elif reply is not None and (reply.text or reply.caption):
         text = reply.text or reply.caption or ""
         outcome = await state(context).engine.add_text(text, _added_by(update))
-        await reply_html(update, context, outcome_line(outcome))
+        await reply_html(update, context, outcome_line(outcome, t))
     else:
         await reply_html(
             update,
             context,
-            "Send <code>/add</code> followed by the text (its first line is the title) or a "
-            "URL, send a file (.txt, .md, .html, .pdf, .jsonl), or reply /add to a message.",
+            t.gettext(
+                "Send <code>/add</code> followed by the text (its first line is the title) or "
+                "a URL, send a file (.txt, .md, .html, .pdf, .jsonl), or reply /add to a "
+                "message."
+            ),
         )
 
 
@@ -117,8 +127,13 @@ async def _add_document(
         await reply_html(
             update,
             context,
-            f"{_field(name)} is {document.file_size // 1_000_000} MB; the limit is "
-            f"{limit // 1_000_000} MB. Split it and send the parts.",
+            tr(update)
+            .gettext("{name} is {size} MB; the limit is {limit} MB. Split it and send the parts.")
+            .format(
+                name=_field(name),
+                size=document.file_size // 1_000_000,
+                limit=limit // 1_000_000,
+            ),
         )
         return
 
@@ -138,7 +153,12 @@ async def _add_in_background(
 ) -> None:
     """Say that the add has started, run it without blocking, report when done: whatever
     goes wrong, the admin hears of it (an unexpected error as "internal error", logged)."""
-    await reply_html(update, context, f"Adding {_field(name)}… I'll tell you when it's done.")
+    t = tr(update)
+    await reply_html(
+        update,
+        context,
+        t.gettext("Adding {name}… I'll tell you when it's done.").format(name=_field(name)),
+    )
     st = state(context)
 
     async def run() -> None:
@@ -146,15 +166,17 @@ async def _add_in_background(
             outcomes = await work()
         except (TelegramError, QabotError) as e:
             log.warning("could not add %s: %s", name, e)
-            await reply_html(update, context, f"Couldn't add {_field(name)}: {_field(str(e))}")
+            reason = render.failure_reason(failed(name, e), t)
+            line = t.gettext("Couldn't add {name}: {reason}")
+            await reply_html(update, context, line.format(name=_field(name), reason=_field(reason)))
             return
         except Exception:
             log.exception("could not add %s", name)
-            await reply_html(
-                update, context, f"Couldn't add {_field(name)}: internal error (logged)"
-            )
+            line = t.gettext("Couldn't add {name}: {reason}")
+            reason = t.gettext("internal error (logged)")
+            await reply_html(update, context, line.format(name=_field(name), reason=_field(reason)))
             return
-        await reply_html(update, context, outcomes_text(outcomes))
+        await reply_html(update, context, outcomes_text(outcomes, t))
 
     st.run_in_background(run())
 
@@ -164,19 +186,23 @@ def _field(text: str) -> str:
     return escape(render.clip(text, FIELD_CHARS))
 
 
-def outcome_line(outcome: AddOutcome) -> str:
-    return render.outcome_line(outcome, _field)
+def outcome_line(outcome: AddOutcome, t: Translations) -> str:
+    return render.outcome_line(outcome, _field, t)
 
 
-def outcomes_text(outcomes: list[AddOutcome]) -> str:
+def outcomes_text(outcomes: list[AddOutcome], t: Translations) -> str:
     if not outcomes:
-        return "Found nothing to add there."
-    lines = [outcome_line(o) for o in outcomes[:SHOW_OUTCOMES]]
+        return t.gettext("Found nothing to add there.")
+    lines = [outcome_line(o, t) for o in outcomes[:SHOW_OUTCOMES]]
     if len(outcomes) > SHOW_OUTCOMES:
         counts = tally(outcomes)
+        more = len(outcomes) - SHOW_OUTCOMES
         lines.append(
-            f"… and {len(outcomes) - SHOW_OUTCOMES} more. In all: {counts['added']} added, "
-            f"{counts['duplicate']} already there, {counts['failed']} failed."
+            t.ngettext("… and {n} more.", "… and {n} more.", more).format(n=more)
+            + " "
+            + t.gettext(
+                "In all: {added} added, {duplicate} already there, {failed} failed."
+            ).format(**counts)
         )
     return "\n".join(lines)
 
@@ -186,15 +212,20 @@ async def remove_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = update.effective_message
     if message is None or await _refuse_unless_admin(update, context):
         return
+    t = tr(update)
     arg = command_rest(message.text or "").lstrip("#")
     if not arg.isdigit():
-        await reply_html(update, context, "Which one? <code>/remove ID</code> (see /list).")
+        which = t.gettext("Which one? <code>/remove ID</code> (see /list).")
+        await reply_html(update, context, which)
         return
     article = await state(context).engine.remove(int(arg))
     if article is None:
-        await reply_html(update, context, f"There is no article #{int(arg)}.")
+        await reply_html(
+            update, context, t.gettext("There is no article #{id}.").format(id=int(arg))
+        )
     else:
-        await reply_html(update, context, f"Removed #{article.id}: {_field(article.title)}")
+        line = t.gettext("Removed #{id}: {title}")
+        await reply_html(update, context, line.format(id=article.id, title=_field(article.title)))
 
 
 async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -202,7 +233,7 @@ async def list_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     chat = update.effective_chat
     if chat is None or await _refuse_unless_admin(update, context):
         return
-    text, markup = await _page(state(context), 0)
+    text, markup = await _page(state(context), 0, tr(update))
     message = update.effective_message
     await send_html(context.bot, chat.id, text, message.message_id if message else None, markup)
 
@@ -213,31 +244,41 @@ async def list_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None or query.data is None or query.message is None:
         return
     user = update.effective_user
-    st = state(context)
+    st, t = state(context), tr(update)
     if not st.is_admin(user.id if user else None):
-        await query.answer(REFUSAL)
+        await query.answer(t.gettext(REFUSAL))
         return
     await query.answer()
-    text, markup = await _page(st, int(query.data.partition(":")[2]))
+    text, markup = await _page(st, int(query.data.partition(":")[2]), t)
     await edit_html(context.bot, query.message.chat.id, query.message.message_id, text, markup)
 
 
-async def _page(st: BotState, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
+async def _page(
+    st: BotState, offset: int, t: Translations
+) -> tuple[str, InlineKeyboardMarkup | None]:
     total = await st.engine.store.count_articles()
     if total == 0:
-        return "No articles yet. Add one with /add.", None
+        return t.gettext("No articles yet. Add one with /add."), None
     offset = min(offset, (total - 1) // PAGE * PAGE)
     rows = await st.engine.list_articles(PAGE, offset)
-    lines = [f"<b>Articles</b> {offset + 1}–{offset + len(rows)} of {total}, newest first:"]
+    heading = t.ngettext(
+        "<b>Articles</b> {first}–{last} of {n}, newest first:",
+        "<b>Articles</b> {first}–{last} of {n}, newest first:",
+        total,
+    )
+    lines = [heading.format(first=offset + 1, last=offset + len(rows), n=total)]
     for a in rows:
         date = f" · {_field(a.published)}" if a.published else ""
         title = escape(render.clip(a.title, render.TITLE_CHARS))
-        lines.append(f"#{a.id} {title}{date} ({a.passages} passages)")
+        passages = t.ngettext("{n} passage", "{n} passages", a.passages).format(n=a.passages)
+        lines.append(f"#{a.id} {title}{date} ({passages})")
     buttons = []
     if offset > 0:
-        buttons.append(InlineKeyboardButton("‹ Newer", callback_data=f"list:{offset - PAGE}"))
+        newer = t.gettext("‹ Newer")
+        buttons.append(InlineKeyboardButton(newer, callback_data=f"list:{offset - PAGE}"))
     if offset + PAGE < total:
-        buttons.append(InlineKeyboardButton("Older ›", callback_data=f"list:{offset + PAGE}"))
+        older = t.gettext("Older ›")
+        buttons.append(InlineKeyboardButton(older, callback_data=f"list:{offset + PAGE}"))
     return "\n".join(lines), InlineKeyboardMarkup([buttons]) if buttons else None
 
 
@@ -245,12 +286,19 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """Count articles, passages and sentences."""
     if await _refuse_unless_admin(update, context):
         return
-    s = await state(context).engine.stats()
+    s, t = await state(context).engine.stats(), tr(update)
+    counts = [
+        t.ngettext("<b>{n}</b> article", "<b>{n}</b> articles", s.articles).format(n=s.articles),
+        t.ngettext("{n} passage", "{n} passages", s.passages).format(n=s.passages),
+        t.ngettext("{n} sentence", "{n} sentences", s.sentences).format(n=s.sentences),
+    ]
+    size = f"{s.db_bytes / 1_000_000:.1f}"
     await reply_html(
         update,
         context,
-        f"<b>{s.articles}</b> articles, {s.passages} passages, {s.sentences} sentences; "
-        f"database {s.db_bytes / 1_000_000:.1f} MB.",
+        t.gettext("{counts}; database {size} MB.").format(
+            counts=t.gettext(", ").join(counts), size=size
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes
 
 from bot.engine import Engine
+from bot.i18n import Translations, for_user
 from bot.settings import Settings
 from bot.telegram_text import message_parts, split_html
 from index.models import Answer
@@ -109,6 +110,13 @@ def state(context: ContextTypes.DEFAULT_TYPE) -> BotState:
     st = context.bot_data["qabot"]
     assert isinstance(st, BotState)
     return st
+
+
+def tr(update: object) -> Translations:
+    """The catalog of the language the update's sender uses Telegram in (English when
+    there is no sender, no language or no catalog for it)."""
+    user = update.effective_user if isinstance(update, Update) else None
+    return for_user(user.language_code if user else None)
 
 
 def retry_seconds(error: RetryAfter) -> float:
