@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import math
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -69,13 +68,17 @@ def _script_language(text: str) -> str | None:
             continue
         letters += 1
         o = ord(ch)
+        if o < 0x0E00:
+            continue
         if 0x3040 <= o <= 0x30FF or 0x31F0 <= o <= 0x31FF:
             counts["kana"] += 1
         elif 0xAC00 <= o <= 0xD7AF or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F:
             counts["hangul"] += 1
         elif 0x0E00 <= o <= 0x0E7F:
             counts["thai"] += 1
-        elif unicodedata.name(ch, "").startswith("CJK"):
+        elif o < 0x3400:
+            continue
+        elif o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FA1F:
             counts["han"] += 1
     if not letters:
         return None

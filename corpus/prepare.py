@@ -40,13 +40,14 @@ def make_title(title: str, text: str) -> str:
     return (cut[:space] if space > 0 else cut).rstrip() + "…"
 
 
-def prepare(draft: Draft) -> Prepared:
+def prepare(draft: Draft, language: str | None = None) -> Prepared:
     """Clean, split and window a draft; raise EmptyArticle when no text is left.
 
-    Its language is the draft's (an admin's override) or else detected from the text.
+    Its language (ISO 639-1) is ``language`` (an admin's choice for everything added at
+    once), else the draft's own (a JSONL field, front matter), else detected from the text.
     """
     text = clean_text(draft.text)
-    language = normalize_code(draft.language) or detect_article(text)
+    language = normalize_code(language) or normalize_code(draft.language) or detect_article(text)
     found = body_sentences(text, language)
     if not found:
         raise EmptyArticle(f"{draft.title or 'article'}: no text left after cleaning")
