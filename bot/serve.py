@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from telegram.error import InvalidToken, TelegramError
 
 from bot.engine import Engine
+from bot.i18n import translation
 from bot.settings import Redact, Settings, SettingsError
 from bot.telegram import build_application
 
@@ -125,8 +126,13 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
             else:
                 await app.updater.start_polling(timeout=20, bootstrap_retries=-1)
                 log.info("answering as @%s by long polling", app.bot.username)
-            count = await engine.store.count_articles()
-            log.info("%d articles; %d admins; Ctrl-C to stop", count, len(settings.admins))
+            count, admins = await engine.store.count_articles(), len(settings.admins)
+            en = translation("en")  # the log is in English, with English plurals
+            log.info(
+                "%s; %s; Ctrl-C to stop",
+                en.ngettext("{n} article", "{n} articles", count).format(n=count),
+                en.ngettext("{n} admin", "{n} admins", admins).format(n=admins),
+            )
             await stop.wait()
             log.info("stopping")
             await app.updater.stop()

@@ -169,10 +169,12 @@ class FakeBotApi:
         document: dict[str, Any] | None = None,
         caption: str | None = None,
         send: bool = True,
+        language_code: str | None = None,
         **extra: Any,
     ) -> dict[str, Any]:
         """Push a message as a user sends it (unless not ``send``); commands and @mentions
-        get their entities."""
+        get their entities; ``language_code`` is the language of the sender's Telegram app
+        (an IETF tag such as ``de`` or ``pt-br``), which Telegram sends with the user."""
         chat_type = chat_type or ("private" if chat_id > 0 else "group")
         chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
         if chat_type == "private":
@@ -184,7 +186,7 @@ class FakeBotApi:
             "message_id": next(self._message_ids),
             "date": int(time.time()),
             "chat": chat,
-            "from": {"id": uid, "is_bot": False, "first_name": f"User{uid}"},
+            "from": _user(uid, language_code),
             **extra,
         }
         if text is not None:
@@ -203,12 +205,14 @@ class FakeBotApi:
             self.push(message=message)
         return message
 
-    def callback(self, message: dict[str, Any], data: str, user_id: int) -> None:
+    def callback(
+        self, message: dict[str, Any], data: str, user_id: int, language_code: str | None = None
+    ) -> None:
         """Push a press of an inline button on a message the bot sent."""
         self.push(
             callback_query={
                 "id": str(next(self._ids)),
-                "from": {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"},
+                "from": _user(user_id, language_code),
                 "chat_instance": "1",
                 "message": message,
                 "data": data,
@@ -417,6 +421,13 @@ def _error(e: ApiError) -> web.Response:
     if e.parameters:
         body["parameters"] = e.parameters
     return web.json_response(body, status=e.code)
+
+
+def _user(user_id: int, language_code: str | None) -> dict[str, Any]:
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+    if language_code is not None:
+        user["language_code"] = language_code
+    return user
 
 
 def _entities(text: str) -> list[dict[str, Any]]:

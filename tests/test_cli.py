@@ -25,8 +25,12 @@ def qabot(
         text=True,
         input=stdin,
         timeout=120,
-        env={**os.environ, "QABOT_DB": "", **(env or {})},
+        env={**os.environ, "QABOT_DB": "", **ENGLISH, **(env or {})},
     )
+
+
+# The locale the command line speaks in, unless a test says otherwise.
+ENGLISH = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
 
 
 @pytest.fixture
@@ -57,6 +61,51 @@ def test_add_reports_each_file_and_the_summary(folder: Path, tmp_path: Path) -> 
     assert "3 added, 0 duplicate, 3 failed" in result.stdout
     assert "market.jsonl:2" in result.stdout
     assert "empty.txt" in result.stdout and "binary.txt" in result.stdout
+
+
+def test_a_failed_files_name_is_printed_once(folder: Path, tmp_path: Path) -> None:
+    result = qabot(tmp_path / "q.db", "add", str(folder / "empty.txt"))
+    assert result.stdout.splitlines()[0].split() == [
+        "failed",
+        f"{folder}/empty.txt:",
+        "the",
+        "file",
+        "is",
+        "empty",
+    ]
+
+
+def test_a_binary_file_is_told_what_qabot_add_takes(folder: Path, tmp_path: Path) -> None:
+    result = qabot(tmp_path / "q.db", "add", str(folder / "binary.txt"))
+    assert "qabot add takes .txt, .md, .html, .pdf and .jsonl files" in result.stdout
+    assert "send" not in result.stdout
+
+
+def test_add_counts_articles_with_the_right_plural(tmp_path: Path) -> None:
+    result = qabot(tmp_path / "q.db", "--progress", "add", "-", stdin="Tea\n\nGreen tea.")
+    assert "adding: 1 article " in result.stderr
+    assert "(1 passage)" in result.stdout
+
+
+def test_the_command_line_speaks_german_under_a_german_locale(folder: Path, tmp_path: Path) -> None:
+    german = {"LANG": "de_DE.UTF-8"}
+    empty = qabot(tmp_path / "q.db", "list", env=german)
+    assert empty.stdout.startswith("Noch keine Artikel. Füge welche hinzu mit: qabot add")
+    added = qabot(tmp_path / "q.db", "add", str(folder), env=german)
+    assert "3 hinzugefügt, 0 doppelt, 3 fehlgeschlagen" in added.stdout
+    assert f"{folder}/empty.txt: die Datei ist leer" in added.stdout
+    assert "qabot add nimmt .txt-, .md-, .html-, .pdf- und .jsonl-Dateien" in added.stdout
+    answer = qabot(tmp_path / "q.db", "ask", "What is the capital of Peru?", env=german)
+    assert answer.stdout.startswith("Dazu habe ich in den Artikeln nichts gefunden.")
+    missing = qabot(tmp_path / "q.db", "show", "99", env=german)
+    assert missing.stderr.strip() == "Fehler: kein Artikel #99 (siehe: qabot list)"
+
+
+@pytest.mark.parametrize("command", ["add", "show", "remove"])
+def test_positional_arguments_are_explained_in_help(command: str, tmp_path: Path) -> None:
+    result = qabot(tmp_path / "q.db", command, "--help")
+    positional = result.stdout.split("positional arguments:")[1].split("options:")[0]
+    assert len(positional.split()) > 3, positional
 
 
 def test_stats_agree_with_what_was_added(folder: Path, tmp_path: Path) -> None:

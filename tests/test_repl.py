@@ -52,6 +52,10 @@ class Terminal:
             os.close(self.master)
 
 
+# The locale the prompt speaks in, unless a test says otherwise.
+ENGLISH = {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8"}
+
+
 @pytest.fixture
 def terminal(tmp_path: Path):  # type: ignore[no-untyped-def]
     env = {
@@ -62,6 +66,7 @@ def terminal(tmp_path: Path):  # type: ignore[no-untyped-def]
         "TERM": "xterm",
         "PROMPT_TOOLKIT_NO_CPR": "1",
         "COLUMNS": "200",
+        **ENGLISH,
     }
     term = Terminal([sys.executable, "-m", "bot.cli", "repl", "--demo"], env)
     yield term
@@ -106,6 +111,7 @@ def test_a_closest_reply_says_it_is_not_sure(tmp_path: Path) -> None:
         "QABOT_DB": "",
         "QABOT_SURE_CONFIDENCE": "1",
         "QABOT_CLOSEST_CONFIDENCE": "0",
+        **ENGLISH,
     }
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "repl", "--demo"],
@@ -126,6 +132,27 @@ def test_an_empty_store_says_how_to_add_articles(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, **ENGLISH},
     )
     assert "No articles yet" in result.stdout
     assert ":add PATH|URL" in result.stdout
+
+
+def test_the_prompt_speaks_the_locales_language_with_its_plurals(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "repl", "--demo"],
+        input=":stats\n:help\n:quit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            **ENGLISH,
+            "LANG": "ru_RU.UTF-8",
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "QABOT_DB": "",
+        },
+    )
+    assert "Загружено 5 демо-статей" in result.stdout
+    assert "5 статей, " in result.stdout
+    assert ":add PATH|URL   добавить статью" in result.stdout

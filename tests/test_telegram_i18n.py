@@ -1,0 +1,102 @@
+"""The bot's own words in the language of each user's Telegram, end to end against the fake
+Bot API server; the quotes stay in the article's language."""
+
+from __future__ import annotations
+
+import pytest
+import test_telegram
+from botapi import FakeBotApi
+from test_telegram import ADMIN, OTTER_Q, ask, buttons
+
+from bot.telegram_state import App
+
+pytestmark = pytest.mark.e2e
+
+UNKNOWN_Q = "What is the capital of Peru?"
+# The fixtures of the Telegram tests, for these tests too.
+engine_settings, engine = test_telegram.engine_settings, test_telegram.engine
+api, start_bot, bot = test_telegram.api, test_telegram.start_bot, test_telegram.bot
+
+
+async def test_a_german_users_question_gets_the_bots_words_in_german(
+    api: FakeBotApi, bot: App
+) -> None:
+    reply = await ask(api, 301, UNKNOWN_Q, language_code="de")
+    assert reply.plain.startswith("Dazu habe ich in den Artikeln nichts gefunden.")
+
+
+async def test_a_german_answer_quotes_the_article_as_written_with_german_buttons(
+    api: FakeBotApi, bot: App
+) -> None:
+    reply = await ask(api, 302, OTTER_Q, language_code="de")
+    assert "rocks as tools" in reply.plain
+    assert set(buttons(reply)) <= {"Mehr", "Quellen"} and "Quellen" in buttons(reply)
+
+
+async def test_a_german_users_button_press_is_answered_in_german(api: FakeBotApi, bot: App) -> None:
+    reply = await ask(api, 303, OTTER_Q, language_code="de")
+    start = len(api.calls)
+    message = {**reply.result, "chat": {"id": 303, "type": "private"}}
+    api.callback(message, buttons(reply)["Quellen"], user_id=303, language_code="de")
+    sources = await api.wait_sent(303, after=start)
+    assert sources[0].plain.startswith("Quellen zu „")
+
+
+async def test_a_german_help(api: FakeBotApi, bot: App) -> None:
+    reply = await ask(api, 304, "/help", language_code="de")
+    assert "Ich beantworte Fragen mit Sätzen, die ich aus 3 Artikeln zitiere" in reply.plain
+    assert "/ask deine Frage" in reply.plain
+
+
+async def test_a_chinese_users_not_found_and_help(api: FakeBotApi, bot: App) -> None:
+    reply = await ask(api, 305, UNKNOWN_Q, language_code="zh-hans")
+    assert reply.plain.startswith("我在文章中没有找到这个。")
+    help_reply = await ask(api, 305, "/help", language_code="zh-hans")
+    assert help_reply.plain.startswith("我用从 3 篇文章中引用的句子回答问题")
+
+
+async def test_an_arabic_users_not_found_and_help(api: FakeBotApi, bot: App) -> None:
+    reply = await ask(api, 306, UNKNOWN_Q, language_code="ar")
+    assert reply.plain.startswith("لم أجد ذلك في المقالات.")
+    help_reply = await ask(api, 306, "/help", language_code="ar")
+    assert help_reply.plain.startswith("أجيب عن الأسئلة بجمل مقتبسة من 3 مقالات")
+    # each line begins with Arabic, so Telegram sets it right to left, commands included
+    assert "يعيد الأمر /sources" in help_reply.plain
+
+
+async def test_a_language_without_a_catalog_falls_back_to_its_base_then_english(
+    api: FakeBotApi, bot: App
+) -> None:
+    reply = await ask(api, 307, UNKNOWN_Q, language_code="pt-br")
+    assert reply.plain.startswith("I couldn't find that in the articles.")
+    austrian = await ask(api, 308, UNKNOWN_Q, language_code="de-at")
+    assert austrian.plain.startswith("Dazu habe ich")
+
+
+async def test_a_user_without_a_language_gets_english(api: FakeBotApi, bot: App) -> None:
+    reply = await ask(api, 309, UNKNOWN_Q)
+    assert reply.plain.startswith("I couldn't find that in the articles.")
+
+
+async def test_a_russian_admin_is_told_of_an_add_in_russian_with_its_plural(
+    api: FakeBotApi, bot: App
+) -> None:
+    reply = await ask(
+        api,
+        ADMIN,
+        "/add Чай\n\nЗелёный чай делают из неферментированных листьев.",
+        language_code="ru",
+    )
+    assert reply.plain.startswith("Добавлено #4: Чай (1 фрагмент)")
+
+
+async def test_a_refusal_in_the_users_language(api: FakeBotApi, bot: App) -> None:
+    reply = await ask(api, 310, "/stats", language_code="es")
+    assert reply.plain.startswith("Lo siento, solo los administradores del bot pueden hacer eso.")
+
+
+async def test_the_command_menu_is_registered_in_each_language(api: FakeBotApi, bot: App) -> None:
+    menus = {c.params.get("language_code"): c.params["commands"] for c in api.sent("setMyCommands")}
+    assert set(menus) == {None, "es", "de", "ru", "ar", "zh"}
+    german = {c["command"]: c["description"] for c in menus["de"]}
+    assert german["help"] == "was ich weiß und wie man fragt"
