@@ -109,7 +109,7 @@ class PostgresStore:
         location = safe_location(url)
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=1, max_size=pool_size, timeout=connect_timeout
+                url, min_size=0, max_size=pool_size, timeout=connect_timeout
             )
         except Exception as e:
             if is_connection_error(e):
@@ -151,6 +151,7 @@ class PostgresStore:
         op: Callable[[asyncpg.Connection], Awaitable[T]],
         failed: str,
         deadline: float | None = None,
+        stored: bool | None = None,
     ) -> T:
         """Run ``op`` on a pooled connection; again while the database does not answer
         (until ``deadline``, by default ``reconnect_timeout`` from now) or rolls it back.
@@ -176,7 +177,8 @@ class PostgresStore:
                 if loop.time() + delay > deadline:
                     raise StoreUnavailable(
                         f"the article database at {self.location} does not answer"
-                        f" ({describe(e)}): {failed}"
+                        f" ({describe(e)}): {failed}",
+                        stored=stored,
                     ) from e
                 await asyncio.sleep(delay)
                 delay = next_delay(delay)
@@ -228,7 +230,8 @@ class PostgresStore:
         here; raise ``StoreUnavailable`` (saying whether it was stored) when the database
         does not answer for ``reconnect_timeout`` seconds."""
         title = prepared.title
-        existing = await self._by_hash(prepared.content_hash, f"{title!r} was not stored")
+        not_stored = f"{title!r} was not stored; add it again once the database is back"
+        existing = await self._by_hash(prepared.content_hash, not_stored, stored=False)
         if existing is not None:
             return AddResult(article=existing, duplicate=True)
         added_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -244,7 +247,7 @@ class PostgresStore:
                 )
                 return AddResult(article=article, duplicate=False)
             except _Duplicate:
-                found = await self._by_hash(prepared.content_hash, f"{title!r} was not stored")
+                found = await self._by_hash(prepared.content_hash, not_stored, stored=False)
                 if found is not None:
                     return AddResult(article=found, duplicate=True)
                 continue  # removed again since: add it after all
@@ -326,7 +329,11 @@ class PostgresStore:
         return await self._run(lambda c: _get(c, article_id), f"article #{article_id} not read")
 
     async def _by_hash(
-        self, content_hash: str, failed: str, deadline: float | None = None
+        self,
+        content_hash: str,
+        failed: str,
+        deadline: float | None = None,
+        stored: bool | None = None,
     ) -> Article | None:
         async def op(connection: asyncpg.Connection) -> Article | None:
             row = await connection.fetchrow(
@@ -335,7 +342,7 @@ class PostgresStore:
             )
             return None if row is None else Article(*row)
 
-        return await self._run(op, failed, deadline)
+        return await self._run(op, failed, deadline, stored)
 
     async def list_articles(
         self, limit: int | None = None, offset: int = 0
