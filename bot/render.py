@@ -239,29 +239,94 @@ def outcome_line(
 
 
 # Why an input could not be added, as corpus/ words it (in English, after the input's name),
-# and the same in the catalogs; a reason not listed here is shown as corpus/ gives it.
-_REASONS = {
-    "the file is empty": N_("the file is empty"),
-    "the message is empty": N_("the message is empty"),
-    "no article text found in the page": N_("no article text found in the page"),
-    "no such file, directory or URL": N_("no such file, directory or URL"),
-    "could not be read": N_("could not be read"),
-}
-_BINARY = "binary data, not text;"
+# and how the reader is told it: the same in their language, and where corpus/ says what to
+# do, what the reader can do where they are (in a chat, or with ``qabot add`` in a shell).
+# A reason none of these patterns matches is shown as corpus/ gives it.
+_SEND = N_("send a .txt, .md, .html, .pdf or .jsonl file")
+_TAKES = N_("qabot add takes .txt, .md, .html, .pdf and .jsonl files, folders and web addresses")
+_REASONS: list[tuple[re.Pattern[str], str, str | None]] = [
+    (re.compile(p), chat, shell)
+    for p, chat, shell in [
+        (r"the file is empty", N_("the file is empty"), None),
+        (r"the message is empty", N_("the message is empty"), None),
+        (r"no article text found in the page", N_("no article text found in the page"), None),
+        (r"no such file, directory or URL", N_("no such file, directory or URL"), None),
+        (r"could not be read", N_("could not be read"), None),
+        (r"binary data, not text;.*", N_("binary data, not text; {what}"), None),
+        (r"binary data, not JSON lines", N_("binary data, not JSON lines"), None),
+        (
+            r"expected a JSON object with title and text",
+            N_("expected a JSON object with title and text"),
+            None,
+        ),
+        (r"no text field, or it is empty", N_("no text field, or it is empty"), None),
+        (r"JSON nested too deeply to read", N_("JSON nested too deeply to read"), None),
+        (r"(?:.*: )?no text left after cleaning", N_("no text left after cleaning"), None),
+        (
+            r"unsupported file type (?P<type>\S+);.*",
+            N_("unsupported file type {type}; {what}"),
+            None,
+        ),
+        (
+            r"the PDF has no text layer.*",
+            N_("the PDF has no text layer (a scan?); run OCR on it or paste the text"),
+            None,
+        ),
+        (r"not a readable PDF \((?P<detail>.*)\)", N_("not a readable PDF ({detail})"), None),
+        (
+            r"not a readable web page \((?P<detail>.*)\)",
+            N_("not a readable web page ({detail})"),
+            None,
+        ),
+        (r"not a valid JSON line \((?P<detail>.*)\)", N_("not a valid JSON line ({detail})"), None),
+        (
+            r"not valid UTF-8 at byte (?P<at>\d+);.*",
+            N_("not valid UTF-8 at byte {at}; save the file as UTF-8 and try again"),
+            None,
+        ),
+        (
+            r"(?P<size>\d+) bytes is above the limit of (?P<limit>\d+) bytes;.*",
+            N_("{size} bytes is above the limit of {limit} bytes; split the file"),
+            N_(
+                "{size} bytes is above the limit of {limit} bytes; split the file or raise "
+                "QABOT_MAX_BYTES"
+            ),
+        ),
+        (
+            r"the server answered HTTP (?P<status>\d+)",
+            N_("the server answered HTTP {status}"),
+            None,
+        ),
+        (
+            r"no answer within (?P<seconds>[\d.]+) seconds;.*",
+            N_("no answer within {seconds} seconds; try again later"),
+            None,
+        ),
+        (
+            r"could not connect \((?P<detail>.*)\); check the link",
+            N_("could not connect ({detail}); check the link"),
+            None,
+        ),
+        (
+            r"not an article: content-type (?P<type>\S+);.*",
+            N_(
+                "not an article: content-type {type}; send a link to a web page, a text file "
+                "or a PDF"
+            ),
+            N_("not an article: content-type {type}; add a web page, a text file or a PDF"),
+        ),
+    ]
+]
 
 
 def failure_reason(outcome: AddOutcome, t: Translations = ENGLISH, shell: bool = False) -> str:
-    """Why ``outcome`` failed, in ``t``'s language where the catalogs know the reason; a file
-    that is not text is told what can be added instead, in a chat or (``shell``) by
-    ``qabot add``."""
+    """Why ``outcome`` failed, in ``t``'s language where the reason is one corpus/ is known
+    to give; what to do instead is what can be done in a chat or (``shell``) in a shell."""
     reason = outcome.error or ""
-    if reason.startswith(_BINARY):
-        if shell:
-            return t.gettext(
-                "binary data, not text; qabot add takes .txt, .md, .html, .pdf and .jsonl "
-                "files, folders and web addresses"
-            )
-        return t.gettext("binary data, not text; send a .txt, .md, .html, .pdf or .jsonl file")
-    if reason in _REASONS:
-        return t.gettext(_REASONS[reason])
+    for pattern, chat, in_shell in _REASONS:
+        m = pattern.fullmatch(reason)
+        if m is not None:
+            what = t.gettext(_TAKES if shell else _SEND)
+            message = t.gettext(in_shell if shell and in_shell else chat)
+            return message.format(what=what, **m.groupdict())
     return reason or t.gettext("unknown error")

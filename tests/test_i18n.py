@@ -28,7 +28,7 @@ from bot.i18n import (
     plural_forms,
     translation,
 )
-from bot.render import outcome_line
+from bot.render import failure_reason, outcome_line
 from corpus.models import Article
 
 BOT = Path(i18n.__file__).parent
@@ -327,3 +327,79 @@ def test_russian_plurals(passages: int, count: str) -> None:
 def test_article_counts_in_english_and_russian(n: int, english: str, russian: str) -> None:
     assert translation(ENGLISH).ngettext("{n} article", "{n} articles", n).format(n=n) == english
     assert translation("ru").ngettext("{n} article", "{n} articles", n).format(n=n) == russian
+
+
+# -- why an input could not be added -------------------------------------------------------
+
+
+def _scanned_pdf() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.rect(100, 100, 200, 200, fill=1)  # a picture, no text
+    page.save()
+    return out.getvalue()
+
+
+FAILING_UPLOADS = {
+    "empty.txt": b"",
+    "binary.txt": bytes(range(256)) * 4,
+    "report.docx": b"PK\x03\x04 a word document",
+    "scan.pdf": _scanned_pdf(),
+    "broken.pdf": b"%PDF-1.4 broken",
+    "latin1.txt": "Café\n\nLe café est fermé.".encode("latin-1"),
+    "lines.jsonl": b"{not json\n",
+    "binary.jsonl": bytes(range(256)) * 4,
+    "records.jsonl": b'[1, 2]\n{"title": "No text", "text": ""}\n' + b"[" * 5000 + b"\n",
+}
+
+
+@pytest.fixture(scope="module")
+def failures(tmp_path_factory: pytest.TempPathFactory) -> list[AddOutcome]:
+    """What corpus/ says of uploads that cannot be added, as the engine reports them."""
+    import asyncio
+
+    from bot.engine import Engine, EngineSettings
+
+    async def add_all() -> list[AddOutcome]:
+        db = tmp_path_factory.mktemp("failures") / "q.db"
+        async with await Engine.open(db, EngineSettings(), answers=False) as engine:
+            outcomes = []
+            for name, data in FAILING_UPLOADS.items():
+                outcomes += await engine.add_bytes(name, data, "test")
+            return outcomes
+
+    outcomes = asyncio.run(add_all())
+    assert len(outcomes) == len(FAILING_UPLOADS) + 2  # three records of records.jsonl
+    assert all(o.status == "failed" for o in outcomes)
+    return outcomes
+
+
+def test_a_failure_reason_never_repeats_the_inputs_name(failures: list[AddOutcome]) -> None:
+    for outcome in failures:
+        assert outcome.error and not outcome.error.startswith(outcome.name.split(":")[0])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_reason_corpus_gives_for_a_bad_upload_is_translated(
+    failures: list[AddOutcome], language: str
+) -> None:
+    t = translation(language)
+    for outcome in failures:
+        for shell in (False, True):
+            english = failure_reason(outcome, shell=shell)
+            assert failure_reason(outcome, t, shell) != english, (language, english)
+
+
+def test_a_chat_is_told_to_send_a_file_and_a_shell_what_qabot_add_takes(
+    failures: list[AddOutcome],
+) -> None:
+    docx = next(o for o in failures if o.name == "report.docx")
+    assert failure_reason(docx) == (
+        "unsupported file type .docx; send a .txt, .md, .html, .pdf or .jsonl file"
+    )
+    assert failure_reason(docx, shell=True) == (
+        "unsupported file type .docx; qabot add takes .txt, .md, .html, .pdf and .jsonl files, "
+        "folders and web addresses"
+    )
