@@ -14,6 +14,7 @@ import asyncio
 import multiprocessing
 import os
 import re
+import socket
 import subprocess
 import time
 import uuid
@@ -602,3 +603,34 @@ async def test_an_add_whose_commit_answer_was_lost_is_looked_up(pg_url: str) -> 
         store._write = real_write
         assert await store.count_articles() == 1
         assert (await store.add(RIVER, "tester")).duplicate
+
+
+async def test_a_remove_whose_commit_answer_was_lost_returns_the_article(pg_url: str) -> None:
+    import asyncpg
+
+    async with await open_pg(pg_url) as store:
+        river = (await store.add(RIVER, "tester")).article
+        real_write = store._write
+
+        async def write_then_lose_the_answer(op: Any, attempt: Any) -> Any:
+            await real_write(op, attempt)
+            raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle")
+
+        store._write = write_then_lose_the_answer
+        assert await store.remove(river.id) == river
+        store._write = real_write
+        assert await store.get(river.id) is None
+        assert await store.generation() == 2
+
+
+async def test_a_store_whose_database_is_away_says_so(pg_url: str) -> None:
+    from corpus.postgres import StoreUnavailable
+
+    parts = urlsplit(pg_url)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there
+    away = urlunsplit(parts._replace(netloc=f"{parts.username}:secret@127.0.0.1:{port}"))
+    with pytest.raises(StoreUnavailable, match="does not answer") as raised:
+        await open_pg(away, reconnect_timeout=0.3)
+    assert "secret" not in str(raised.value)

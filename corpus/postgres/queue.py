@@ -95,7 +95,6 @@ async def enqueue(connection: asyncpg.Connection, article_id: int, action: Actio
         article_id,
         action,
     )
-    await connection.execute("SELECT pg_notify('qabot_index', '')")
 
 
 async def claim(connection: asyncpg.Connection, limit: int, lease: float, token: str) -> Claim:
@@ -233,7 +232,6 @@ async def queue_all(connection: asyncpg.Connection) -> int:
         "INSERT INTO index_queue (article_id, action) SELECT id, 'index' FROM articles"
         " ORDER BY id ON CONFLICT (article_id) DO NOTHING"
     )
-    await connection.execute("SELECT pg_notify('qabot_index', '')")
     return _count(status)
 
 

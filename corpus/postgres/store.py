@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -109,7 +110,11 @@ class PostgresStore:
         location = safe_location(url)
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=0, max_size=pool_size, timeout=connect_timeout
+                url,
+                min_size=0,
+                max_size=pool_size,
+                timeout=connect_timeout,
+                server_settings={"application_name": "qabot"},
             )
         except Exception as e:
             if is_connection_error(e):
@@ -209,7 +214,9 @@ class PostgresStore:
                 result = await op(connection)
             except BaseException:
                 if not connection.is_closed():
-                    await transaction.rollback()
+                    # the error that stopped it tells more than one rolling back
+                    with suppress(Exception):
+                        await transaction.rollback()
                 raise
             attempt.committing = True
             await transaction.commit()
@@ -287,19 +294,22 @@ class PostgresStore:
     async def remove(self, article_id: int) -> Article | None:
         """Remove an article with its passages and sentences, and queue its deletion from
         the search index; return it, or None if absent."""
+        not_removed = f"article #{article_id} was not removed; remove it again once it is back"
+        before = await self._run(lambda c: _get(c, article_id), not_removed, stored=False)
+        if before is None:
+            return None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.reconnect_timeout
         delay = FIRST_DELAY
         rollbacks = 0
-        removed: Article | None = None  # by an attempt whose COMMIT's answer was lost
+        in_doubt = False  # an attempt's COMMIT was sent and its answer lost
         while True:
             attempt = _Attempt()
             try:
-                article: Article | None = await self._write(
-                    lambda c: _delete(c, article_id), attempt
-                )
+                return await self._write(lambda c: _delete(c, article_id), attempt)
             except _NothingToRemove:  # rolled back: the generation stays
-                article = None
+                # removed meanwhile, by another process or by the lost COMMIT
+                return before if in_doubt else None
             except Exception as e:
                 if is_rollback(e) and rollbacks < ROLLBACK_RETRIES:
                     rollbacks += 1
@@ -307,21 +317,17 @@ class PostgresStore:
                     continue
                 if not is_connection_error(e):
                     raise
-                if attempt.committing and removed is None:
-                    removed = await self._run(lambda c: _get(c, article_id), "", deadline)
+                in_doubt |= attempt.committing
                 if loop.time() + delay > deadline:
+                    outcome = "may not have been removed" if in_doubt else "was not removed"
                     raise StoreUnavailable(
                         f"the article database at {self.location} does not answer"
-                        f" ({describe(e)}): article #{article_id} may not have been removed;"
-                        " remove it again once the database is back",
-                        stored=None if attempt.committing else False,
+                        f" ({describe(e)}): article #{article_id} {outcome}; remove it again"
+                        " once the database is back",
+                        stored=None if in_doubt else False,
                     ) from e
-                await asyncio.sleep(delay)
-                delay = next_delay(delay)
-                continue
-            if article is None and removed is not None:
-                return removed  # the lost COMMIT had removed it
-            return article
+            await asyncio.sleep(delay)
+            delay = next_delay(delay)
 
     # -- reading -----------------------------------------------------------------------
 
