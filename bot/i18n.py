@@ -25,7 +25,7 @@ import io
 import os
 import re
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
@@ -79,7 +79,8 @@ def parse_po(text: str, name: str = "catalog") -> dict[str, str]:
             key = entry["msgid"]
             if "msgid_plural" in entry:
                 key += "\0" + entry["msgid_plural"]
-                forms = [entry[k] for k in sorted(k for k in entry if k.startswith("msgstr["))]
+                numbers = sorted(int(k[7:-1]) for k in entry if k.startswith("msgstr["))
+                forms = [entry[f"msgstr[{i}]"] for i in numbers]
                 value = "\0".join(forms)
                 translated = bool(forms) and all(forms)
             else:
@@ -145,8 +146,11 @@ def language_of(tag: str | None) -> str:
     ``zh-hans`` or ``ar``; English when there is no catalog for it or its base language."""
     if not tag:
         return ENGLISH
-    base = re.split(r"[-_.@]", tag.strip().lower(), maxsplit=1)[0]
-    return base if base in LANGUAGES else ENGLISH
+    full = re.split(r"[.@]", tag.strip().lower().replace("-", "_"), maxsplit=1)[0]
+    for candidate in (full, full.split("_")[0]):
+        if candidate in LANGUAGES:
+            return candidate
+    return ENGLISH
 
 
 def locale_language(environ: Mapping[str, str] | None = None) -> str:
@@ -195,8 +199,3 @@ def plural_forms(messages: Mapping[str, str]) -> tuple[int, str]:
     if m is None:
         raise PoError("the header has no Plural-Forms")
     return int(m.group(1)), m.group(2).strip()
-
-
-def shipped() -> Iterable[str]:
-    """English and every language with a catalog."""
-    return (ENGLISH, *LANGUAGES)
