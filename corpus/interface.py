@@ -30,6 +30,12 @@ class ArticleStore(Protocol):
     # A lasting id of the database: an index built for another one is not trusted.
     db_id: str
 
+    @property
+    def path(self) -> Path:
+        """The SQLite file; for another store, a local name to keep an embedded index
+        beside (``<path>.index/``)."""
+        ...
+
     async def close(self) -> None: ...
 
     async def __aenter__(self) -> Self: ...

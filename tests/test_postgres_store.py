@@ -634,3 +634,30 @@ async def test_a_store_whose_database_is_away_says_so(pg_url: str) -> None:
     with pytest.raises(StoreUnavailable, match="does not answer") as raised:
         await open_pg(away, reconnect_timeout=0.3)
     assert "secret" not in str(raised.value)
+
+
+async def test_the_embedded_retriever_runs_on_it_in_each_replica(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Two processes' worth of stores on one database, each with its own embedded index
+    (``path``): what one adds or removes, the other's index finds or drops on its next sync."""
+    from index.search.retriever import Retriever, RetrieverSettings
+
+    async with (
+        await open_pg(pg_url, index_dir=tmp_path / "one") as one,
+        await open_pg(pg_url, index_dir=tmp_path / "two") as two,
+    ):
+        assert one.path.parent == tmp_path / "one" and one.path.name == one.db_id
+        river = (await one.add(RIVER, "t")).article
+        first = await Retriever.open(one, RetrieverSettings())
+        second = await Retriever.open(two, RetrieverSettings())
+        question = "When does the river festival open?"
+        assert [h.title for h in await second.search(question, 3)] == [RIVER.title]
+        await one.add(LATER, "t")
+        await second.sync()
+        assert [h.title for h in await second.search("second article arrives", 3)] == ["Later"]
+        await one.remove(river.id)
+        await second.sync()
+        assert RIVER.title not in [h.title for h in await second.search(question, 3)]
+        await first.sync()
+        assert RIVER.title not in [h.title for h in await first.search(question, 3)]

@@ -23,10 +23,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
+from platformdirs import user_cache_dir
 
 from corpus.models import (
     AddResult,
@@ -90,11 +92,24 @@ class PostgresStore:
         pool: asyncpg.Pool,
         location: str,
         reconnect_timeout: float = RECONNECT_TIMEOUT,
+        index_dir: Path | None = None,
     ) -> None:
         self._pool = pool
         self.location = location  # the URL without its password, for messages
         self.reconnect_timeout = reconnect_timeout
         self.db_id = ""
+        self._index_dir = index_dir
+
+    @property
+    def path(self) -> Path:
+        """A local file name that an embedded search index of this database is kept beside
+        (``index.search`` keeps it in ``<path>.index/``): one a database id, in ``index_dir``
+        (by default qabot's folder in the user's cache). No file of that name exists: the
+        articles are in PostgreSQL. It lets the embedded retriever run on this store as is,
+        each process (each replica) with its own index, brought up to date by the generation.
+        """
+        folder = self._index_dir or Path(user_cache_dir("qabot", appauthor=False)) / "postgresql"
+        return folder / (self.db_id or "unknown")
 
     @classmethod
     async def open(
@@ -104,6 +119,7 @@ class PostgresStore:
         pool_size: int = POOL_SIZE,
         reconnect_timeout: float = RECONNECT_TIMEOUT,
         connect_timeout: float = CONNECT_TIMEOUT,
+        index_dir: Path | None = None,
     ) -> PostgresStore:
         """Connect to the database at ``url`` (``postgresql://user:password@host:port/db``;
         ``?search_path=name`` picks a schema) and bring its schema up to date."""
@@ -123,7 +139,7 @@ class PostgresStore:
                 ) from e
             raise
         assert pool is not None
-        store = cls(pool, location, reconnect_timeout)
+        store = cls(pool, location, reconnect_timeout, index_dir)
         try:
             await store._run(migrate, "its schema could not be checked")
             store.db_id = str(
