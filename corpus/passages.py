@@ -7,7 +7,7 @@ quote; only a single sentence may exceed a bound, and corpus.cut keeps sentences
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from corpus.models import Passage, Sentence
 
@@ -21,8 +21,14 @@ _UNSPACED = re.compile(
 CHARS_PER_WORD = 1.5
 
 
+def spaced_count(text: str) -> int:
+    """Words of a text written with spaces."""
+    return len(text.split())
+
+
 def word_count(text: str) -> int:
-    """Words of a text: space-separated words, a run of unspaced script by its characters."""
+    """Words of a text in a language written without spaces: its space-separated words, and
+    its runs of unspaced script by their characters."""
     unspaced = len(_UNSPACED.findall(text))
     if not unspaced:
         return len(text.split())
@@ -57,13 +63,15 @@ def make_passages(
     max_words: int = 150,
     overlap: int = 1,
     max_chars: int = MAX_CHARS,
+    words: Callable[[str], int] = spaced_count,
 ) -> list[Passage]:
     """Group sentences into passages of about target_words, sharing overlap sentences.
 
     A passage holds more than max_words words or max_chars characters only when one
-    sentence does.
+    sentence does. ``words`` counts a sentence's words (``word_count`` for a language
+    written without spaces).
     """
-    counts = [word_count(s.text) for s in sentences]
+    counts = [words(s.text) for s in sentences]
     passages: list[Passage] = []
     first = 0
     while first < len(sentences):

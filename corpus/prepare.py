@@ -8,8 +8,8 @@ from corpus.clean import clean_text, clean_title, normalize_unicode
 from corpus.errors import EmptyArticle
 from corpus.language import detect_article, normalize_code
 from corpus.models import Draft, Prepared, Sentence
-from corpus.passages import make_passages
-from corpus.split import is_attribution, sentences
+from corpus.passages import make_passages, spaced_count, word_count
+from corpus.split import UNSPACED, is_attribution, sentences
 
 TITLE_WORDS = 8
 TITLE_CHARS = 200
@@ -61,6 +61,8 @@ def prepare(draft: Draft, language: str | None = None) -> Prepared:
         external_id=draft.external_id,
         content_hash=content_hash(text),
         sentences=tuple(found),
-        passages=tuple(make_passages(found, text)),
+        passages=tuple(
+            make_passages(found, text, words=word_count if language in UNSPACED else spaced_count)
+        ),
         language=language,
     )

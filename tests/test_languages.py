@@ -154,3 +154,14 @@ async def test_opening_an_older_database_detects_its_articles_languages(
         assert await store.languages() == {"de": 1}
         article = await store.get(1)
     assert article is not None and article.language == "de"
+
+
+def test_arabic_vowel_marks_do_not_change_a_term() -> None:
+    assert analyzer_for("ar")("القَلْعَة") == analyzer_for("ar")("القلعة")
+
+
+def test_a_chinese_articles_passages_are_sized_by_its_characters() -> None:
+    text = "".join(f"第{i}句话讲的是长江边上一座小城的故事和那里的人们。" for i in range(60))
+    prepared = prepare(Draft(title="长江", text=text))
+    assert len(prepared.passages) > 5
+    assert all(len(p.text) < 400 for p in prepared.passages)

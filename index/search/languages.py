@@ -3,10 +3,11 @@
 - English: ``index.search.analyze.Analyzer`` exactly as it always was (our stopword list,
   Snowball), so English terms, and English answers, do not change.
 - Languages written with spaces between words (``SpacedAnalyzer``): Unicode words
-  (letters with their combining marks, so Devanagari or vowelled Arabic stay whole),
-  casefolded, the language's stopwords (the ``stop-words`` package, shipped as files in
-  it), NLTK's Snowball stemmer where one exists for the language (code, no data). A run
-  of Chinese or Japanese characters inside such a text is cut as below.
+  (letters with their combining marks, so Devanagari words stay whole; the optional vowel
+  marks of Arabic and Hebrew dropped), casefolded, the language's stopwords (the
+  ``stop-words`` package, shipped as files in it), NLTK's Snowball stemmer where one
+  exists for the language (code, no data). A run of Chinese or Japanese characters inside
+  such a text is cut as below.
 - Languages written without spaces (Chinese, Japanese, Thai, Lao, Khmer, Burmese:
   ``UnspacedAnalyzer``): every two adjacent characters of a run of those scripts make a
   term, as Lucene's CJKAnalyzer does, and a lone character makes one; words in other
@@ -34,7 +35,7 @@ from nltk.stem.snowball import SnowballStemmer
 from index.search.analyze import Analyzer, AnalyzerConfig
 
 ENGLISH = "en"
-VERSION = "lang1"  # part of the index key: bump when any language's terms change
+VERSION = "lang2"  # part of the index key: bump when any language's terms change
 
 # ISO 639-1 -> NLTK's Snowball stemmer (code only, no downloaded data).
 SNOWBALL = {
@@ -72,6 +73,12 @@ _WORD = regex.compile(
     rf"(?:[-.'’](?:(?![{_UNSPACED_CHAR}])[\p{{L}}\p{{N}}])"
     rf"(?:(?![{_UNSPACED_CHAR}])[\p{{L}}\p{{M}}\p{{N}}])*)*",
 )
+# Marks that are optional in writing (Arabic harakat and tatweel, Hebrew niqqud): dropped, so
+# a vowelled word and the same word unvowelled are one term.
+_OPTIONAL_MARKS = regex.compile(
+    r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7]"
+)
+OPTIONAL_MARKS = frozenset({"ar", "fa", "ur", "ps", "ku", "ug", "sd", "he", "yi"})
 _CHUNK_CACHE_CHARS = 40  # longer chunks (a sentence of Chinese) are not memoized
 _CACHE_LIMIT = 2_000_000
 
@@ -113,6 +120,7 @@ class SpacedAnalyzer:
     code: str
     stopwords: frozenset[str]
     stem: Callable[[str], str] | None
+    strip_marks: bool = False
     _chunks: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -122,7 +130,8 @@ class SpacedAnalyzer:
     def _chunk_terms(self, chunk: str) -> tuple[str, ...]:
         terms = self._chunks.get(chunk)
         if terms is None:
-            terms = tuple(t for token in _WORD.findall(chunk) for t in self.terms_of(token))
+            bare = _OPTIONAL_MARKS.sub("", chunk) if self.strip_marks else chunk
+            terms = tuple(t for token in _WORD.findall(bare) for t in self.terms_of(token))
             if len(chunk) <= _CHUNK_CACHE_CHARS and len(self._chunks) < _CACHE_LIMIT:
                 self._chunks[chunk] = terms
         return terms
@@ -180,7 +189,7 @@ def analyzer_for(code: str | None) -> TextAnalyzer:
         return UnspacedAnalyzer(code, SpacedAnalyzer(code, frozenset(), None))
     name = SNOWBALL.get(code)
     stem = SnowballStemmer(name).stem if name else None
-    return SpacedAnalyzer(code, stopwords_of(code), stem)
+    return SpacedAnalyzer(code, stopwords_of(code), stem, strip_marks=code in OPTIONAL_MARKS)
 
 
 # The language of the question this task is answering: set by ``Retriever.search``, read
