@@ -157,7 +157,8 @@ async def test_the_postgres_store_is_an_article_store_chosen_by_its_url(pg_url: 
 
 async def test_every_read_answers_as_the_sqlite_store_does(pg_url: str, tmp_path: Path) -> None:
     """The same articles added to both stores read back alike, method by method."""
-    prepared = [RIVER, LATER, GERMAN, article("Long", text_of(1, 40))]
+    nul = article("Control", "A NUL\x00 byte in the original. It is kept there.")
+    prepared = [RIVER, LATER, GERMAN, article("Long", text_of(1, 40)), nul]
     async with await Store.open(tmp_path / "q.db") as lite, await open_pg(pg_url) as pg:
         for p in prepared:
             a = await lite.add(p, "tester")
@@ -178,6 +179,7 @@ async def test_every_read_answers_as_the_sqlite_store_does(pg_url: str, tmp_path
         await both("passage_ids_in", "en")
         await both("passage_ids_in", "de")
         await both("passage_ids_of", 4)
+        await both("get", 5)  # its original holds a NUL, which PostgreSQL's text refuses
         await both("passages", ids)
         await both("passages", [ids[-1], 999])
         await both("sentences", 4, [3, 1, 77])
@@ -220,6 +222,12 @@ async def test_add_get_list_remove_and_stats(pg_url: str) -> None:
         assert (stats.articles, stats.passages, stats.sentences) == (1, 1, 2)
         rows = await fetch(pg_url, "SELECT count(*) FROM sentences WHERE article_id = $1", 1)
         assert rows[0][0] == 0
+
+
+async def test_a_nul_in_a_url_becomes_a_replacement_character(pg_url: str) -> None:
+    async with await open_pg(pg_url) as store:
+        added = (await store.add(article("Control", "Text.", url="https://x\x00y"), "t")).article
+        assert added.url == "https://x\ufffdy"
 
 
 async def test_the_same_text_added_twice_names_the_first_article(pg_url: str) -> None:

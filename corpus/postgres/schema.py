@@ -29,7 +29,7 @@ MIGRATIONS: tuple[str, ...] = (
         published text,
         external_id text,
         text text NOT NULL,
-        original text NOT NULL,
+        original bytea NOT NULL,  -- as given, UTF-8: it may hold NUL, which text refuses
         added_by text NOT NULL,
         added_at text NOT NULL,
         content_hash text NOT NULL UNIQUE,

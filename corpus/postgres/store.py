@@ -24,7 +24,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, overload
 from urllib.parse import urlsplit
 
 import asyncpg
@@ -362,7 +362,7 @@ class PostgresStore:
                 f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.content_hash = $1",
                 content_hash,
             )
-            return None if row is None else Article(*row)
+            return None if row is None else _article(row)
 
         return await self._run(op, failed, deadline, stored)
 
@@ -578,13 +578,13 @@ async def _insert(
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         " ON CONFLICT (content_hash) DO NOTHING RETURNING id",
         p.title,
-        p.url,
-        p.source,
-        p.published,
-        p.external_id,
+        _text(p.url),
+        _text(p.source),
+        _text(p.published),
+        _text(p.external_id),
         p.text,
-        p.original,
-        added_by,
+        p.original.encode("utf-8", "surrogatepass"),
+        _text(added_by),
         added_at,
         p.content_hash,
         p.language,
@@ -639,7 +639,7 @@ async def _get(
         + (" FOR UPDATE" if lock else ""),
         article_id,
     )
-    return None if row is None else Article(*row)
+    return None if row is None else _article(row)
 
 
 async def _index_rows(connection: asyncpg.Connection, *, after: int, batch: int) -> list[IndexRow]:
@@ -665,6 +665,26 @@ async def _index_rows(connection: asyncpg.Connection, *, after: int, batch: int)
     return [
         IndexRow(int(r[0]), str(r[1]), str(r[2]), tuple(texts[int(r[0])]), str(r[3])) for r in found
     ]
+
+
+def _article(row: asyncpg.Record) -> Article:
+    values = list(row)
+    values[6] = bytes(values[6]).decode("utf-8", "surrogatepass")  # original (bytea)
+    return Article(*values)
+
+
+@overload
+def _text(value: str) -> str: ...
+
+
+@overload
+def _text(value: None) -> None: ...
+
+
+def _text(value: str | None) -> str | None:
+    """A loader's metadata as PostgreSQL's text takes it: a NUL character (which it refuses)
+    becomes U+FFFD. Titles, texts and sentences come cleaned, without any."""
+    return None if value is None else value.replace("\x00", "\ufffd")
 
 
 def safe_location(url: str) -> str:
