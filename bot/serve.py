@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from telegram.error import InvalidToken, TelegramError
 
 from bot.engine import Engine
-from bot.i18n import translation
+from bot.i18n import for_locale, translation
 from bot.settings import Redact, Settings, SettingsError
 from bot.telegram import build_application
 
@@ -57,12 +57,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Read the settings, then serve until interrupted; 2 for a configuration error."""
+    t = for_locale()
+    error = t.gettext("error: {message}")
     if args.secret_token is not None:
-        print(
-            "error: --secret-token is not accepted (any local user could read it with ps): "
-            "set TELEGRAM_WEBHOOK_SECRET or secret_token in the --config file",
-            file=sys.stderr,
+        message = t.gettext(
+            "--secret-token is not accepted (any local user could read it with ps): "
+            "set TELEGRAM_WEBHOOK_SECRET or secret_token in the --config file"
         )
+        print(error.format(message=message), file=sys.stderr)
         return 2
     try:
         settings = (
@@ -77,7 +79,7 @@ def main(args: argparse.Namespace) -> int:
             .checked()
         )
     except SettingsError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(error.format(message=e), file=sys.stderr)
         return 2
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -92,7 +94,8 @@ def main(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(serve(settings))
     except InvalidToken:
-        print("error: Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        message = t.gettext("Telegram rejected the bot token; check TELEGRAM_BOT_TOKEN")
+        print(error.format(message=message), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -142,7 +145,9 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
     except TelegramError as e:
         if isinstance(e, InvalidToken):
             raise
-        print(f"error: cannot reach the Bot API: {e}", file=sys.stderr)
+        t = for_locale()
+        message = t.gettext("cannot reach the Bot API: {error}").format(error=e)
+        print(t.gettext("error: {message}").format(message=message), file=sys.stderr)
         return 1
     finally:
         await engine.close()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bot.i18n import N_, for_locale
 from corpus.errors import QabotError
 
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
@@ -28,7 +29,8 @@ LIBRARY_LOGGERS = ("telegram", "httpx", "httpcore")  # they log URLs, and so the
 
 
 class SettingsError(QabotError):
-    """The bot cannot start with this configuration; the message says what to fix."""
+    """The bot cannot start with this configuration; the message says what to fix, in the
+    language of the locale of whoever starts the bot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,21 +96,28 @@ class Settings:
         """These settings if the bot can serve with them: a webhook needs its secret."""
         if self.webhook_url and not self.secret_token:
             raise SettingsError(
-                "a webhook needs a secret: set TELEGRAM_WEBHOOK_SECRET (e.g. to the output of "
-                "`openssl rand -hex 32`) or secret_token in the config file"
+                for_locale().gettext(
+                    "a webhook needs a secret: set TELEGRAM_WEBHOOK_SECRET (e.g. to the output "
+                    "of `openssl rand -hex 32`) or secret_token in the config file"
+                )
             )
         return self
 
 
 def check_token(token: object) -> str:
+    t = for_locale()
     if not token:
         raise SettingsError(
-            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and export its token"
+            t.gettext(
+                "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and export its token"
+            )
         )
     if not isinstance(token, str) or not TOKEN_RE.match(token.strip()):
         raise SettingsError(
-            "TELEGRAM_BOT_TOKEN is malformed: expected <digits>:<at least 30 characters of "
-            "A-Z, a-z, 0-9, _ and -> as given by @BotFather"
+            t.gettext(
+                "TELEGRAM_BOT_TOKEN is malformed: expected digits, a colon and at least 30 "
+                "characters of A-Z, a-z, 0-9, _ and -, as @BotFather gives it"
+            )
         )
     return token.strip()
 
@@ -116,8 +125,10 @@ def check_token(token: object) -> str:
 def check_secret(secret: object) -> str:
     if not isinstance(secret, str) or not SECRET_RE.match(secret):
         raise SettingsError(
-            "the webhook secret (TELEGRAM_WEBHOOK_SECRET or secret_token) must be 1-256 "
-            "characters of A-Z, a-z, 0-9, _ and -"
+            for_locale().gettext(
+                "the webhook secret (TELEGRAM_WEBHOOK_SECRET or secret_token) must be 1-256 "
+                "characters of A-Z, a-z, 0-9, _ and -"
+            )
         )
     return secret
 
@@ -140,22 +151,33 @@ def parse_admins(value: object) -> frozenset[int]:
         try:
             admins.add(int(text))
         except ValueError:
-            raise SettingsError(
-                f"QABOT_ADMINS must be Telegram user ids separated by commas, not {text!r}"
-            ) from None
+            message = for_locale().gettext(
+                "QABOT_ADMINS must be Telegram user ids separated by commas, not {value}"
+            )
+            raise SettingsError(message.format(value=repr(text))) from None
     return frozenset(admins)
 
 
 def parse_listen(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise SettingsError(f"--listen must be HOST:PORT, not {value!r}")
+        message = for_locale().gettext("--listen must be HOST:PORT, not {value}")
+        raise SettingsError(message.format(value=repr(value)))
     return host.strip("[]"), int(port)
 
 
+URL_ERRORS = {
+    "bot API URL": N_("the bot API URL must start with http:// or https://, not {value}"),
+    "webhook URL": N_("the webhook URL must start with http:// or https://, not {value}"),
+}
+
+
 def check_url(value: str, what: str) -> str:
+    """``value`` without a trailing slash if it is an http(s) URL; ``what`` names it, one of
+    :data:`URL_ERRORS`' keys."""
     if not re.match(r"^https?://[^\s/]+", value):
-        raise SettingsError(f"the {what} must start with http:// or https://, not {value!r}")
+        message = for_locale().gettext(URL_ERRORS[what])
+        raise SettingsError(message.format(value=repr(value)))
     return value.rstrip("/")
 
 
@@ -167,7 +189,8 @@ def _positive_int(value: object, name: str, default: int) -> int:
     except ValueError:
         number = 0
     if number <= 0:
-        raise SettingsError(f"{name} must be a positive whole number, not {value!r}")
+        message = for_locale().gettext("{name} must be a positive whole number, not {value}")
+        raise SettingsError(message.format(name=name, value=repr(value)))
     return number
 
 
@@ -176,12 +199,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with open(path, "rb") as f:
             data = tomllib.load(f)
     except OSError as e:
-        raise SettingsError(f"cannot read the config file {path}: {e.strerror}") from None
+        message = for_locale().gettext("cannot read the config file {path}: {reason}")
+        raise SettingsError(message.format(path=path, reason=e.strerror)) from None
     except tomllib.TOMLDecodeError as e:
-        raise SettingsError(f"the config file {path} is not valid TOML: {e}") from None
+        message = for_locale().gettext("the config file {path} is not valid TOML: {error}")
+        raise SettingsError(message.format(path=path, error=e)) from None
     table = data.get("telegram", data)
     if not isinstance(table, dict):
-        raise SettingsError(f"[telegram] in {path} must be a table")
+        message = for_locale().gettext("[telegram] in {path} must be a table")
+        raise SettingsError(message.format(path=path))
     return table
 
 

@@ -47,7 +47,8 @@ async def serve(
     db: Path, *args: str, token: str | None = TOKEN, **more_env: str
 ) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "QABOT_"))}
-    env |= {"QABOT_DB": str(db), "QABOT_ADMINS": "42", "PYTHONUNBUFFERED": "1", **more_env}
+    env |= {"QABOT_DB": str(db), "QABOT_ADMINS": "42", "PYTHONUNBUFFERED": "1"}
+    env |= {"LANGUAGE": "", "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8", **more_env}
     if token is not None:
         env["TELEGRAM_BOT_TOKEN"] = token
     return await asyncio.create_subprocess_exec(
@@ -170,6 +171,12 @@ async def test_a_secret_on_the_command_line_is_refused(api: FakeBotApi, db: Path
     assert "--secret-token is not accepted" in err
     assert "TELEGRAM_WEBHOOK_SECRET" in err
     assert not api.calls
+
+
+async def test_a_configuration_error_is_told_in_the_locales_language(db: Path) -> None:
+    code, err = await finish(await serve(db, token=None, LANG="ru_RU.UTF-8"))
+    assert code == 2
+    assert err.startswith("ошибка: TELEGRAM_BOT_TOKEN не задан: создайте бота через @BotFather")
 
 
 @pytest.mark.parametrize("token", [None, "", "12345", "abc:" + "x" * 40, "123:short"])

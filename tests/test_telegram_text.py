@@ -36,6 +36,14 @@ from index.models import Answer, Quote, Source
 TOKEN = "123456:" + "A" * 35
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The settings' errors in English, whatever the locale of whoever runs the tests."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 @pytest.mark.parametrize(
     ("text", "units"),
     [("", 0), ("abc", 3), ("é", 1), ("日本", 2), ("😀", 2), ("a😀b", 4), ("👍🏽", 4)],
