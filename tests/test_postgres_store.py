@@ -669,3 +669,33 @@ async def test_the_embedded_retriever_runs_on_it_in_each_replica(
         assert RIVER.title not in [h.title for h in await second.search(question, 3)]
         await first.sync()
         assert RIVER.title not in [h.title for h in await first.search(question, 3)]
+
+
+async def test_an_add_whose_commit_was_lost_with_its_answer_is_made_again(pg_url: str) -> None:
+    import asyncpg
+
+    async with await open_pg(pg_url) as store:
+        real_write = store._write
+        lost = []
+
+        async def lose_the_commit(op: Any, attempt: Any) -> Any:
+            if lost:
+                return await real_write(op, attempt)
+
+            async def then_fail(connection: Any) -> Any:
+                await op(connection)
+                attempt.committing = True  # as if COMMIT was sent, but it never arrived
+                lost.append(True)
+                raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle")
+
+            return await real_write(then_fail, _NoAttempt())
+
+        store._write = lose_the_commit
+        result = await store.add(RIVER, "tester")
+        assert lost and not result.duplicate
+        store._write = real_write
+        assert await store.count_articles() == 1 and await store.generation() == 1
+
+
+class _NoAttempt:
+    committing = False

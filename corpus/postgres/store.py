@@ -262,6 +262,13 @@ class PostgresStore:
         deadline = loop.time() + self.reconnect_timeout
         delay = FIRST_DELAY
         rollbacks = 0
+        in_doubt = False  # an attempt's COMMIT was sent and its answer lost
+
+        def result(found: Article) -> AddResult:
+            """The stored article; a duplicate unless a lost COMMIT of this add stored it."""
+            ours = in_doubt and found.added_by == added_by and found.added_at == added_at
+            return AddResult(article=found, duplicate=not ours)
+
         while True:
             attempt = _Attempt()
             try:
@@ -272,7 +279,7 @@ class PostgresStore:
             except _Duplicate:
                 found = await self._by_hash(prepared.content_hash, not_stored, stored=False)
                 if found is not None:
-                    return AddResult(article=found, duplicate=True)
+                    return result(found)
                 continue  # removed again since: add it after all
             except Exception as e:
                 if is_rollback(e) and rollbacks < ROLLBACK_RETRIES:
@@ -283,7 +290,9 @@ class PostgresStore:
                     raise
                 error = e
             if attempt.committing:
-                # The COMMIT was sent and its answer lost: look the text up to tell.
+                # The COMMIT was sent and its answer lost: look the text up to tell. (If
+                # it is still being committed, the next attempt's insert waits for it.)
+                in_doubt = True
                 try:
                     found = await self._by_hash(prepared.content_hash, "", deadline)
                 except StoreUnavailable as e:
@@ -295,14 +304,14 @@ class PostgresStore:
                         stored=None,
                     ) from e
                 if found is not None:
-                    ours = found.added_by == added_by and found.added_at == added_at
-                    return AddResult(article=found, duplicate=not ours)
+                    return result(found)
             if loop.time() + delay > deadline:
+                outcome = "may not have been stored" if in_doubt else "was not stored"
                 raise StoreUnavailable(
                     f"the article database at {self.location} does not answer"
-                    f" ({describe(error)}): {title!r} was not stored; add it again once the"
+                    f" ({describe(error)}): {title!r} {outcome}; add it again once the"
                     " database is back",
-                    stored=False,
+                    stored=None if in_doubt else False,
                 ) from error
             await asyncio.sleep(delay)
             delay = next_delay(delay)
