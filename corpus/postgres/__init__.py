@@ -4,16 +4,18 @@ in step with it. Needs asyncpg (``pip install 'qabot[scale]'``); nothing of the 
 default imports this package."""
 
 from corpus.postgres.errors import StoreUnavailable
-from corpus.postgres.indexer import Indexer
+from corpus.postgres.indexer import Indexer, IndexQueue, Push
 from corpus.postgres.queue import Claim, IndexLag, PassageDocument, PendingRecord
 from corpus.postgres.store import PostgresStore
 
 __all__ = [
     "Claim",
     "IndexLag",
+    "IndexQueue",
     "Indexer",
     "PassageDocument",
     "PendingRecord",
     "PostgresStore",
+    "Push",
     "StoreUnavailable",
 ]

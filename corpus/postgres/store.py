@@ -55,6 +55,7 @@ from corpus.postgres.schema import migrate
 
 if TYPE_CHECKING:
     from corpus.interface import ArticleStore
+    from corpus.postgres.indexer import IndexQueue
 
 T = TypeVar("T")
 
@@ -708,4 +709,7 @@ def safe_location(url: str) -> str:
 if TYPE_CHECKING:
 
     def _is_an_article_store(store: PostgresStore) -> ArticleStore:
+        return store
+
+    def _is_an_index_queue(store: PostgresStore) -> IndexQueue:
         return store
