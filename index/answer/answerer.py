@@ -216,14 +216,12 @@ class Answerer:
 
     def verdict(self, ranked: Ranked, confidence: float) -> str:
         """Sure above the fitted threshold (and with the question's terms covered), closest
-        above the lower one when the best sentence bears on the question at all, else none."""
+        above the lower one, else none."""
         if not ranked.candidates:
             return NONE
         if confidence >= self.threshold and self.covers(ranked):
             return SURE
-        if confidence >= self.closest and self.bears(ranked, 0):
-            return CLOSEST
-        return NONE
+        return CLOSEST if confidence >= self.closest else NONE
 
     def bears(self, ranked: Ranked, i: int) -> bool:
         """Whether candidate ``i`` bears on the question on its own evidence: the reranker
