@@ -699,3 +699,19 @@ async def test_an_add_whose_commit_was_lost_with_its_answer_is_made_again(pg_url
 
 class _NoAttempt:
     committing = False
+
+
+async def test_a_queued_passage_reads_as_the_stores_readers_give_it(pg_url: str) -> None:
+    """What the indexer pushes converts to what index.search.solr.documents reads."""
+    async with await open_pg(pg_url) as store:
+        await store.add(RIVER, "t")
+        await store.add(article("Long", text_of(3, 40)), "t")
+        docs, gone = await store.index_documents([1, 2])
+        assert not gone and len(docs) > 2
+        ids = [d.passage_id for d in docs]
+        rows = [row async for batch in store.passages_for_indexing() for row in batch]
+        assert [d.index_row() for d in docs] == rows
+        stored = await store.passages(ids)
+        assert [d.stored_passage() for d in docs] == [stored[i] for i in ids]
+        articles = await store.articles([1, 2])
+        assert [d.article() for d in docs] == [articles[d.article_id] for d in docs]

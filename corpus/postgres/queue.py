@@ -24,7 +24,7 @@ from typing import Literal
 
 import asyncpg
 
-from corpus.models import Sentence
+from corpus.models import ArticleSummary, IndexRow, Sentence, StoredPassage
 
 BATCH = 200  # articles a claim takes, at most
 LEASE = 300.0  # seconds a claim holds its records unless extended
@@ -77,6 +77,25 @@ class PassageDocument:
     published: str | None
     source: str | None
     language: str
+    added_at: str
+
+    # As the store's readers give them (what index.search.solr.documents turns into a
+    # Solr document):
+
+    def index_row(self) -> IndexRow:
+        texts = tuple(s.text for s in self.sentences)
+        return IndexRow(self.passage_id, self.title, self.text, texts, self.language)
+
+    def stored_passage(self) -> StoredPassage:
+        return StoredPassage(
+            self.passage_id, self.article_id, self.position, self.text, self.start, self.sentences
+        )
+
+    def article(self) -> ArticleSummary:
+        """Its article's metadata (``passages`` 0, as ``ArticleStore.articles`` gives it)."""
+        return ArticleSummary(
+            self.article_id, self.title, self.url, self.published, 0, self.added_at, self.source
+        )
 
 
 def new_token() -> str:
@@ -177,7 +196,7 @@ async def documents(
         return [], []
     rows = await connection.fetch(
         "SELECT p.id, p.article_id, p.position, p.text, p.start, p.first_sentence,"
-        " p.last_sentence, a.title, a.url, a.published, a.source, a.language"
+        " p.last_sentence, a.title, a.url, a.published, a.source, a.language, a.added_at"
         " FROM passages p JOIN articles a ON a.id = p.article_id"
         " WHERE p.article_id = ANY($1::bigint[]) ORDER BY p.id",
         wanted,
@@ -213,6 +232,7 @@ async def documents(
                 published=r["published"],
                 source=r["source"],
                 language=r["language"],
+                added_at=r["added_at"],
             )
         )
     return docs, [i for i in wanted if i not in present]
