@@ -404,8 +404,9 @@ async def test_an_add_interrupted_by_a_restart_is_complete_or_absent(pg_url: str
             await blocker.execute("BEGIN")
             await blocker.execute("UPDATE counters SET value = value WHERE name = 'generation'")
             while not await blocker.fetchval(
-                "SELECT count(*) FROM pg_stat_activity"
-                " WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database() AND pid <> pg_backend_pid()"
+                " AND query LIKE 'UPDATE counters SET value = value + 1%'"
             ):
                 await asyncio.sleep(0.01)
             interrupted = prepared[len(outcomes)].title
@@ -500,9 +501,9 @@ async def test_pending_records_are_claimed_once_by_two_concurrent_claimers(pg_ur
 async def test_a_claim_whose_lease_ran_out_is_claimed_again(pg_url: str) -> None:
     async with await open_pg(pg_url) as store:
         await store.add(RIVER, "t")
-        lost = await store.claim_pending(lease=0.2)
+        lost = await store.claim_pending(lease=2.0)
         assert lost and not await store.claim_pending()
-        await asyncio.sleep(0.4)
+        await asyncio.sleep(2.5)
         again = await store.claim_pending()
         assert [r.attempts for r in again.records] == [2]
         assert await store.extend_claim(lost) == 0  # the first claimer lost it
