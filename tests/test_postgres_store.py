@@ -677,7 +677,7 @@ async def test_an_add_whose_commit_was_lost_with_its_answer_is_made_again(pg_url
 
     async with await open_pg(pg_url) as store:
         real_write = store._write
-        lost = []
+        lost: list[bool] = []
 
         async def lose_the_commit(op: Any, attempt: Any) -> Any:
             if lost:

@@ -56,3 +56,14 @@ def test_a_database_url_without_asyncpg_says_what_to_install() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "pip install 'qabot[scale]'" in done.stdout
+
+
+def test_its_error_can_be_caught_without_asyncpg() -> None:
+    done = run(
+        "import sys\n"
+        "sys.modules['asyncpg'] = None  # as if not installed\n"
+        "from corpus.errors import QabotError\n"
+        "from corpus.postgres.errors import StoreUnavailable\n"
+        "assert issubclass(StoreUnavailable, QabotError)\n"
+    )
+    assert done.returncode == 0, done.stderr
