@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.engine import Engine, EngineSettings
 from corpus.models import Draft
 from corpus.prepare import prepare
 from corpus.store import Store
@@ -267,6 +268,27 @@ async def test_rescored_hits_carry_the_embedded_engines_scores_and_fields(
         await solr.close()
 
 
+@needs_cluster
+async def test_a_small_collection_is_read_whole_as_the_embedded_engine_reads_it(
+    fixture: Fixture, embedded: Retriever
+):
+    solr = await solr_retriever(fixture.solr)
+    try:
+        k = len(embedded.index) + 5
+        for q in QUESTIONS[:3]:
+            want = await embedded.search(q, k, whole=True)
+            got = await solr.search(q, k, whole=True)
+            assert len(got) == len(embedded.index)
+            assert [h.passage_id for h in got] == [h.passage_id for h in want], q
+            assert [h.score for h in got] == pytest.approx([h.score for h in want], rel=1e-9)
+        # within one article
+        article = (await embedded.search(QUESTIONS[0], 1))[0].article_id
+        hits = await solr.search("river boats", 5, article_id=article)
+        assert hits and {h.article_id for h in hits} == {article}
+    finally:
+        await solr.close()
+
+
 def lucene_bm25(
     query: list[str], docs: dict[int, list[str]], k1: float, b: float
 ) -> dict[int, float]:
@@ -384,6 +406,39 @@ async def test_deleting_an_article_removes_its_passages(fixture: Fixture, store:
             await admin.delete_configset(client, config)
 
 
+@needs_cluster
+async def test_the_engine_adds_answers_and_removes_through_solr(tmp_path: Path):
+    """The engine, unchanged, on a SolrRetriever that keeps the collection in step with the
+    store (``source``): an added article is answered from, a removed one is gone."""
+    solr_conf = solr_settings(f"qabot_engine_{uuid.uuid4().hex[:8]}")
+    config = f"{solr_conf.collection}_conf"
+    async with SolrClient(solr_conf) as client:
+        await admin.init_collection(client, layout=admin.CollectionLayout(2, 1, config))
+        try:
+            async with await Store.open(tmp_path / "engine.db") as store:
+                retriever = SolrRetriever(client, source=store)
+                engine = Engine(store, retriever, EngineSettings())  # type: ignore[arg-type]
+                added = await engine.add_text(
+                    "Lighthouse repainted\n\nThe lighthouse at Dunmore was repainted red and "
+                    "white in July. Painters worked from ropes for three weeks.",
+                    "test",
+                )
+                assert added.article is not None
+                question = "When was the lighthouse repainted?"
+                answer = await engine.ask(question)
+                assert answer.verdict == "sure" and "July" in answer.quotes[0].text, answer
+                assert answer.indexed == 1
+                hits = await engine.search("lighthouse")
+                assert [h.article_id for h in hits] == [added.article.id]
+                await engine.remove(added.article.id)
+                assert await engine.search("lighthouse") == []
+                gone = await engine.ask(question)
+                assert gone.quotes == () and gone.indexed == 0
+        finally:
+            await admin.delete_collection(client, solr_conf.collection)
+            await admin.delete_configset(client, config)
+
+
 def local_cluster(*args: str) -> None:
     subprocess.run([str(ROOT / "scripts" / "local-cluster"), *args], check=True, timeout=300)
 
@@ -410,3 +465,36 @@ async def test_questions_are_answered_with_a_node_stopped(fixture: Fixture):
         async with SolrClient(solr_settings(COLLECTION)) as client:
             await admin.wait_active(client, COLLECTION)
             await admin.wait_active(client, fixture.solr.collection)
+
+
+@needs_cluster
+def test_solr_init_creates_the_collection_from_the_repositorys_configset(
+    capsys: pytest.CaptureFixture[str],
+):
+    import argparse
+
+    from index.search.solr import cli
+
+    name = f"qabot_init_{uuid.uuid4().hex[:8]}"
+    parser = argparse.ArgumentParser(prog="qabot solr")
+    cli.add_arguments(parser)
+    argv = ["init", "--shards", "2", "--replicas", "1", "--collection", name]
+    argv += ["--config-name", f"{name}_conf"]
+    try:
+        assert cli.main(parser.parse_args(argv)) == 0
+        assert f"created collection {name}: 2 shards, 1 replicas each" in capsys.readouterr().out
+        assert cli.main(parser.parse_args(argv)) == 0  # again: the collection is kept
+        assert f"collection {name} exists" in capsys.readouterr().out
+
+        async def layout() -> dict[str, object]:
+            async with SolrClient(solr_settings(name)) as client:
+                status = await admin.cluster_status(client, name)
+                schema = await client.get(f"/{name}/schema/similarity")
+                return {"shards": status["collections"][name]["shards"], **schema}
+
+        found = asyncio.run(layout())
+        assert len(found["shards"]) == 2  # type: ignore[arg-type]
+        similarity = found["similarity"]
+        assert similarity["class"] == "solr.BM25SimilarityFactory"  # type: ignore[index]
+    finally:
+        asyncio.run(_drop(solr_settings(name), f"{name}_conf"))

@@ -53,6 +53,7 @@ from index.search.solr.client import Json, SolrClient, SolrSettings
 from index.search.solr.query import counted, term_list, terms_query
 
 DF_CACHE = 100_000  # document frequencies kept (a term's, from the last question asking it)
+TIES = 5  # passages fetched beyond k, so that ties at the k-th place are broken by passage id
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +247,8 @@ class SolrRetriever:
         if not terms or k <= 0:
             return []
         rescore = self.settings.rescore
-        fetch = k * max(1, self.settings.overfetch) if rescore else k
+        # a few more than k: passages tied with the k-th are then ordered by id, as embedded
+        fetch = k * max(1, self.settings.overfetch) if rescore else k + TIES
         fields = [solr_docs.STORED, "score"]
         params: dict[str, Any] = {
             "terms": "true",
@@ -279,7 +281,7 @@ class SolrRetriever:
             scored = sorted(
                 ((float(d["score"]), d) for d in docs),
                 key=lambda p: (-p[0], int(p[1]["passage_id"])),
-            )
+            )[:k]
         hits = [solr_docs.hit_of(d, s) for s, d in scored]
         size = len(self.index) if pool is None else self.languages.get(pool, 0)
         if whole and article_id is None and len(hits) < size <= k:
