@@ -439,6 +439,60 @@ async def test_the_engine_adds_answers_and_removes_through_solr(tmp_path: Path):
             await admin.delete_configset(client, config)
 
 
+@needs_cluster
+async def test_the_index_queues_push_adds_and_drops_passages(fixture: Fixture, store: Store):
+    """``SolrPush`` is the PostgreSQL indexer's ``push``: it takes the queue's
+    ``PassageDocument``s and the ids of removed articles; pushed twice, a batch counts once."""
+    pytest.importorskip("asyncpg")
+    from corpus.postgres import PassageDocument
+
+    stored = await store.passages(await store.passage_ids())
+    articles = await store.articles(p.article_id for p in stored.values())
+    languages = {r.id: r.language async for rows in store.passages_for_indexing() for r in rows}
+    queued = [
+        PassageDocument(
+            passage_id=p.id,
+            article_id=p.article_id,
+            position=p.position,
+            text=p.text,
+            start=p.start,
+            sentences=p.sentences,
+            title=articles[p.article_id].title,
+            url=articles[p.article_id].url,
+            published=articles[p.article_id].published,
+            source=articles[p.article_id].source,
+            language=languages[p.id],
+            added_at=articles[p.article_id].added_at,
+        )
+        for p in stored.values()
+    ]
+    name = f"qabot_push_{uuid.uuid4().hex[:8]}"
+    async with SolrClient(solr_settings(name)) as client:
+        await admin.init_collection(client, layout=admin.CollectionLayout(2, 1, f"{name}_conf"))
+        try:
+            push = solr_docs.SolrPush(client, commit_within_ms=None)
+            await push(queued, [])
+            await push(queued, [])  # again, as after a lost answer
+            await solr_docs.commit(client)
+            solr = SolrRetriever(client)
+            await solr.sync()
+            assert len(solr.index) == len(queued)
+            fixture_solr = await solr_retriever(fixture.solr)
+            try:
+                for q in QUESTIONS[:5]:
+                    assert await solr.search(q, TOP) == await fixture_solr.search(q, TOP)
+            finally:
+                await fixture_solr.close()
+            gone = sorted({d.article_id for d in queued})[:3]
+            await push([], gone)
+            await solr_docs.commit(client)
+            await solr.sync()
+            assert len(solr.index) == len(queued) - sum(d.article_id in gone for d in queued)
+        finally:
+            await admin.delete_collection(client, name)
+            await admin.delete_configset(client, f"{name}_conf")
+
+
 def local_cluster(*args: str) -> None:
     subprocess.run([str(ROOT / "scripts" / "local-cluster"), *args], check=True, timeout=300)
 

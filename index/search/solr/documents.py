@@ -31,6 +31,17 @@ STORED = (
 )
 
 
+class IndexedPassage(Protocol):
+    """A passage as an index queue hands it over (``corpus.postgres.PassageDocument``): in
+    the shapes the store's readers give."""
+
+    def index_row(self) -> IndexRow: ...
+
+    def stored_passage(self) -> StoredPassage: ...
+
+    def article(self) -> ArticleSummary: ...
+
+
 class IndexSource(Protocol):
     """What indexing reads of an article store (``corpus.store.Store`` has it)."""
 
@@ -181,6 +192,19 @@ async def delete_article(
     await _delete(client, {"query": f"article_id:{int(article_id)}"}, commit_within_ms)
 
 
+async def delete_articles(
+    client: SolrClient,
+    article_ids: Sequence[int],
+    commit_within_ms: int | None = COMMIT_WITHIN_MS,
+    per_request: int = 500,
+) -> None:
+    """Delete every passage of these articles (a few hundred articles a request)."""
+    ids = [int(i) for i in dict.fromkeys(article_ids)]
+    for at in range(0, len(ids), per_request):
+        part = " OR ".join(str(i) for i in ids[at : at + per_request])
+        await _delete(client, {"query": f"article_id:({part})"}, commit_within_ms)
+
+
 async def delete_passages(
     client: SolrClient, passage_ids: Sequence[int], commit_within_ms: int | None = COMMIT_WITHIN_MS
 ) -> None:
@@ -207,3 +231,34 @@ async def commit(client: SolrClient) -> None:
     """A soft commit: what was sent is searchable on return (durable at the next hard
     commit, which the collection makes every 15 s)."""
     await client.update({"commit": {}}, softCommit="true", waitSearcher="true")
+
+
+class SolrPush:
+    """The indexer's ``push`` (``corpus.postgres.indexer``): drops the passages of the
+    ``deleted`` articles, then adds (or replaces) ``passages``; raises ``SearchUnavailable``
+    while no Solr node answers, so that the indexer tries the batch again. Both steps are
+    idempotent: a batch pushed twice leaves the collection as pushed once."""
+
+    def __init__(
+        self,
+        client: SolrClient,
+        analyzers: Analyzers | None = None,
+        titles: bool = True,
+        batch: int = BATCH,
+        commit_within_ms: int | None = COMMIT_WITHIN_MS,
+    ) -> None:
+        self.client = client
+        self.analyzers = analyzers or Analyzers()
+        self.titles = titles
+        self.batch = batch
+        self.commit_within_ms = commit_within_ms
+
+    async def __call__(self, passages: Sequence[IndexedPassage], deleted: Sequence[int]) -> None:
+        await delete_articles(self.client, deleted, self.commit_within_ms)
+        docs = (
+            passage_document(
+                p.index_row(), p.stored_passage(), p.article(), self.analyzers, self.titles
+            )
+            for p in passages
+        )
+        await post_documents(self.client, docs, self.batch, self.commit_within_ms)
