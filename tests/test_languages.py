@@ -165,3 +165,19 @@ def test_a_chinese_articles_passages_are_sized_by_its_characters() -> None:
     prepared = prepare(Draft(title="长江", text=text))
     assert len(prepared.passages) > 5
     assert all(len(p.text) < 400 for p in prepared.passages)
+
+
+def test_hindi_sentences_end_at_the_danda() -> None:
+    found = [s.text for s in sentences("नदी बहुत लंबी है। पुल नया है।", "hi")]
+    assert found == ["नदी बहुत लंबी है।", "पुल नया है।"]
+
+
+def test_a_greek_question_ends_at_its_semicolon() -> None:
+    found = [s.text for s in sentences("Πού είναι το λιμάνι; Είναι κοντά.", "el")]
+    assert found == ["Πού είναι το λιμάνι;", "Είναι κοντά."]
+
+
+def test_initials_and_titles_do_not_end_a_german_sentence() -> None:
+    text = "Dr. Müller traf J. S. Weber am Hafen. Danach fuhren beide ab."
+    found = [s.text for s in sentences(text, "de")]
+    assert found == ["Dr. Müller traf J. S. Weber am Hafen.", "Danach fuhren beide ab."]
