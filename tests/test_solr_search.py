@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine, EngineSettings
+from corpus.errors import QabotError
 from corpus.models import Draft
 from corpus.prepare import prepare
 from corpus.store import Store
@@ -188,6 +189,16 @@ def test_node_urls_come_from_the_environment():
     )
     assert settings.urls == ("http://a:1/solr", "http://b:2/solr")
     assert settings.collection == "qabot"
+
+
+def test_the_configset_is_zipped_with_its_files_at_the_root():
+    import io
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(admin.zip_configset())).namelist()
+    assert {"solrconfig.xml", "managed-schema.xml"} <= set(names)
+    with pytest.raises(QabotError, match="not a configset folder"):
+        admin.zip_configset(ROOT / "docs")
 
 
 def closed_ports(n: int) -> tuple[str, ...]:

@@ -11,7 +11,8 @@ nothing more:
 - ``index``: ``len`` (live passages), ``params`` (BM25) and ``snapshot.n_docs`` /
   ``snapshot.all_df`` (for the idf of a term found once);
 - ``store.sentences``: an article's sentences by position (the one before a quote);
-- ``sync`` (bring the index up to date, masking ``removed`` passages) and ``reindex``.
+- ``sync`` (bring the index up to date, masking ``removed`` passages) and ``reindex``;
+  ``progress`` (show progress bars while indexing).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class SentenceReader(Protocol):
 
 class SearchBackend(Protocol):
     """A retriever: the embedded one or SolrCloud's."""
+
+    progress: bool  # show progress bars while indexing (``qabot reindex`` sets it)
 
     @property
     def analyzer(self) -> Callable[[str], list[str]]: ...

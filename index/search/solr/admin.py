@@ -40,7 +40,10 @@ class CollectionLayout:
 def zip_configset(folder: Path = CONFIGSET) -> bytes:
     """The configset folder as a zip, its files at the zip's root as Solr expects."""
     if not (folder / "solrconfig.xml").is_file():
-        raise QabotError(f"{folder} is not a configset folder (no solrconfig.xml)")
+        raise QabotError(
+            f"{folder} is not a configset folder (no solrconfig.xml): give the folder of "
+            "cluster/configset/conf from a qabot checkout"
+        )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.rglob("*")):

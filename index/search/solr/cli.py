@@ -1,6 +1,7 @@
 """``qabot solr``: set up search on SolrCloud, a plugin of ``bot/cli.py`` (its ``PLUGINS``).
 
     qabot solr init [--shards 2] [--replicas 2] [--collection NAME] [--config-name NAME]
+                    [--configset FOLDER]
     qabot solr status
 
 ``init`` uploads the configset in the repository (``cluster/configset/conf``) and creates the
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from index.search.solr import admin
 from index.search.solr.client import SolrClient, SolrSettings
@@ -39,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--config-name", default="qabot", help="the configset's name in Solr (default qabot)"
     )
     init.add_argument(
+        "--configset",
+        type=Path,
+        default=admin.CONFIGSET,
+        help="the configset folder (default: cluster/configset/conf of the qabot checkout)",
+    )
+    init.add_argument(
         "--timeout",
         type=float,
         default=120.0,
@@ -57,7 +65,9 @@ async def _main(args: argparse.Namespace) -> int:
         if args.solr_command == "init":
             collection = args.collection or settings.collection
             layout = admin.CollectionLayout(args.shards, args.replicas, args.config_name)
-            created = await admin.init_collection(client, collection, layout, timeout=args.timeout)
+            created = await admin.init_collection(
+                client, collection, layout, args.configset, timeout=args.timeout
+            )
             if created:
                 print(
                     f"created collection {collection}: {layout.shards} shards, "
