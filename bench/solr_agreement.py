@@ -32,6 +32,7 @@ from typing import Any
 from corpus.models import Draft
 from corpus.prepare import prepare
 from corpus.store import Store
+from index.search.interface import SearchBackend
 from index.search.retriever import Retriever, RetrieverSettings
 from index.search.solr import admin
 from index.search.solr import documents as solr_docs
@@ -112,7 +113,11 @@ async def measure(
     lucene: SolrRetriever,
     rescored: SolrRetriever,
 ) -> dict[str, Any]:
-    engines = {"embedded": embedded, "solr_lucene": lucene, "solr_rescored": rescored}
+    engines: dict[str, SearchBackend] = {
+        "embedded": embedded,
+        "solr_lucene": lucene,
+        "solr_rescored": rescored,
+    }
     found: dict[str, list[list[int]]] = {n: [] for n in engines}
     recall: dict[str, int] = dict.fromkeys(engines, 0)
     latency: dict[str, list[float]] = {n: [] for n in engines}
