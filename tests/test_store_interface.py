@@ -38,7 +38,7 @@ def test_the_embedded_default_never_imports_asyncpg() -> None:
         "import sys\n"
         "import bot.cli, bot.engine, bot.repl, corpus.interface, corpus.store\n"
         "assert 'asyncpg' not in sys.modules, 'asyncpg was imported'\n"
-        "assert 'corpus.postgres' not in sys.modules\n"
+        "assert 'corpus.postgres.store' not in sys.modules  # the errors module may be\n"
     )
     assert done.returncode == 0, done.stderr
 
