@@ -11,7 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot.i18n import N_, Translations, for_locale
 from bot.paths import default_db_path
@@ -25,9 +25,9 @@ Command = Callable[["Engine", argparse.Namespace], Awaitable[int]]
 # Commands whose arguments and entry point live in their own module, imported only when the
 # command runs, so that ``qabot --help``, ``add`` and ``ask`` never load Telegram.
 PLUGINS = {
-    "repl": ("ask questions interactively", "bot.repl"),
-    "eval": ("measure answer quality on question-answering data", "bot.evaluation.command"),
-    "serve": ("run the Telegram bot", "bot.serve"),
+    "repl": (N_("ask questions interactively"), "bot.repl"),
+    "eval": (N_("measure answer quality on question-answering data"), "bot.evaluation.command"),
+    "serve": (N_("run the Telegram bot"), "bot.serve"),
 }
 
 
@@ -77,25 +77,68 @@ async def _run(command: Command, args: argparse.Namespace) -> int:
         await engine.close()
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout, with "usage:" in the locale's language."""
+
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        if prefix is None:
+            prefix = for_locale().gettext("usage: ")
+        super().add_usage(usage, actions, groups, prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose own words (usage, the titles of its sections, -h and the
+    error line) are in the locale's language. What argparse says inside an error (e.g. "the
+    following arguments are required") stays in English: argparse reads it from the system's
+    gettext catalogs, which qabot does not install."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        add_help = kwargs.get("add_help", True)
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **{**kwargs, "add_help": False})
+        t = for_locale()
+        # argparse's two default sections, titled in English by argparse itself
+        self._positionals.title = t.gettext("positional arguments")
+        self._optionals.title = t.gettext("options")
+        if add_help:
+            self.add_argument(
+                "-h",
+                "--help",
+                action="help",
+                default=argparse.SUPPRESS,
+                help=t.gettext("show this help message and exit"),
+            )
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        line = for_locale().gettext("{prog}: error: {message}")
+        self.exit(2, line.format(prog=self.prog, message=message) + "\n")
+
+
 def build_parser(plugin: str | None = None) -> argparse.ArgumentParser:
-    """The whole command line; ``plugin`` names the one plugin command whose module to load
-    for its arguments (the others are listed, but take any arguments)."""
-    common = argparse.ArgumentParser(add_help=False)
+    """The whole command line, its help in the locale's language; ``plugin`` names the one
+    plugin command whose module to load for its arguments (the others are listed, but take
+    any arguments)."""
+    t = for_locale()
+    common = Parser(add_help=False)
+    default_db = str(default_db_path()).replace("%", "%%")
     common.add_argument(
         "--db",
         type=Path,
         default=argparse.SUPPRESS,
-        help=f"the SQLite file (default: $QABOT_DB or {default_db_path()})",
+        help=t.gettext("the SQLite file (default: $QABOT_DB or {path})").format(path=default_db),
     )
     common.add_argument(
         "--progress",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="show progress bars even when standard error is not a terminal",
+        help=t.gettext("show progress bars even when standard error is not a terminal"),
     )
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="qabot",
-        description="Answer questions with sentences quoted from your articles, with citations.",
+        description=t.gettext(
+            "Answer questions with sentences quoted from your articles, with citations."
+        ),
         parents=[common],
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -106,47 +149,58 @@ def build_parser(plugin: str | None = None) -> argparse.ArgumentParser:
             p.set_defaults(run=run)
         return p
 
-    p = command("add", "add articles from files, folders, URLs or - (standard input)", cmd_add)
+    json_help = t.gettext("print JSON")
+    id_help = t.gettext("the article's number (see: qabot list)")
+
+    p = command(
+        "add", t.gettext("add articles from files, folders, URLs or - (standard input)"), cmd_add
+    )
     p.add_argument(
         "sources",
         nargs="+",
         metavar="PATH|URL|-",
-        help="a file (.txt, .md, .html, .pdf, .jsonl), a folder (read recursively), "
-        "an http(s) address, or - for standard input",
+        help=t.gettext(
+            "a file (.txt, .md, .html, .pdf, .jsonl), a folder (read recursively), "
+            "an http(s) address, or - for standard input"
+        ),
     )
-    p.add_argument("--added-by", default=getpass.getuser(), help="who is adding (default: you)")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
+    p.add_argument(
+        "--added-by", default=getpass.getuser(), help=t.gettext("who is adding (default: you)")
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help=t.gettext("print only the summary"))
 
-    p = command("list", "list the stored articles, newest first", cmd_list)
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--limit", type=int, default=None, help="at most this many")
+    p = command("list", t.gettext("list the stored articles, newest first"), cmd_list)
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.add_argument("--limit", type=int, default=None, help=t.gettext("at most this many"))
 
-    p = command("show", "show one article: title, source and cleaned text", cmd_show)
-    p.add_argument("id", type=int, metavar="ID", help="the article's number (see: qabot list)")
+    p = command("show", t.gettext("show one article: title, source and cleaned text"), cmd_show)
+    p.add_argument("id", type=int, metavar="ID", help=id_help)
 
-    p = command("remove", "remove an article with its passages", cmd_remove)
-    p.add_argument("id", type=int, metavar="ID", help="the article's number (see: qabot list)")
+    p = command("remove", t.gettext("remove an article with its passages"), cmd_remove)
+    p.add_argument("id", type=int, metavar="ID", help=id_help)
 
-    p = command("stats", "count articles, passages and sentences", cmd_stats)
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("stats", t.gettext("count articles, passages and sentences"), cmd_stats)
+    p.add_argument("--json", action="store_true", help=json_help)
 
-    p = command("search", "show the passages that best match a query (BM25)", cmd_search)
-    p.add_argument("query", help="the words to look for")
-    p.add_argument("-k", type=int, default=10, help="how many passages (default 10)")
-    p.add_argument("--article", type=int, default=None, help="only within this article")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("search", t.gettext("show the passages that best match a query (BM25)"), cmd_search)
+    p.add_argument("query", help=t.gettext("the words to look for"))
+    p.add_argument("-k", type=int, default=10, help=t.gettext("how many passages (default 10)"))
+    p.add_argument("--article", type=int, default=None, help=t.gettext("only within this article"))
+    p.add_argument("--json", action="store_true", help=json_help)
 
-    command("reindex", "rebuild the search index from the stored articles", cmd_reindex)
+    command("reindex", t.gettext("rebuild the search index from the stored articles"), cmd_reindex)
 
-    p = command("ask", "answer a question with cited sentences from the articles", cmd_ask)
-    p.add_argument("question", help="the question, in quotes")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command(
+        "ask", t.gettext("answer a question with cited sentences from the articles"), cmd_ask
+    )
+    p.add_argument("question", help=t.gettext("the question, in quotes"))
+    p.add_argument("--json", action="store_true", help=json_help)
 
     for name, (help, module) in PLUGINS.items():
         if name == plugin:
-            _load_plugin(command(name, help), name, module)
+            _load_plugin(command(name, t.gettext(help)), name, module)
         else:
-            sub.add_parser(name, help=help, add_help=False)
+            sub.add_parser(name, help=t.gettext(help), add_help=False)
     return parser
 
 

@@ -39,7 +39,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--demo",
         action="store_true",
-        help="use a demo collection (qabot's own guide) in its own database, unless --db is given",
+        help=for_locale().gettext(
+            "use a demo collection (qabot's own guide) in its own database, unless --db is given"
+        ),
     )
 
 

@@ -27,31 +27,43 @@ log = logging.getLogger("qabot.serve")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    t = for_locale()
     parser.add_argument(
         "--webhook-url",
         metavar="URL",
-        help="receive updates by webhook at this public https URL (default: long polling); "
-        "needs the secret in $TELEGRAM_WEBHOOK_SECRET or secret_token in --config",
+        help=t.gettext(
+            "receive updates by webhook at this public https URL (default: long polling); "
+            "needs the secret in $TELEGRAM_WEBHOOK_SECRET or secret_token in --config"
+        ),
     )
     parser.add_argument(
         "--listen",
         metavar="HOST:PORT",
         default=None,
-        help="where the webhook server listens (default: 127.0.0.1:8443)",
+        help=t.gettext("where the webhook server listens (default: 127.0.0.1:8443)"),
     )
     # Refused: every local user would see the secret in `ps`. Hidden from --help.
     parser.add_argument("--secret-token", help=argparse.SUPPRESS)
     parser.add_argument(
         "--bot-api-url",
         metavar="URL",
-        help="a self-hosted Bot API server (default: $TELEGRAM_BOT_API_URL or Telegram's)",
-    )
-    parser.add_argument("--config", type=Path, metavar="FILE", help="a TOML settings file")
-    parser.add_argument(
-        "--admins", metavar="IDS", help="admin user ids, comma-separated (default: $QABOT_ADMINS)"
+        help=t.gettext(
+            "a self-hosted Bot API server (default: $TELEGRAM_BOT_API_URL or Telegram's)"
+        ),
     )
     parser.add_argument(
-        "--verbose", "-v", action="store_true", help="log every question and command handled"
+        "--config", type=Path, metavar="FILE", help=t.gettext("a TOML settings file")
+    )
+    parser.add_argument(
+        "--admins",
+        metavar="IDS",
+        help=t.gettext("admin user ids, comma-separated (default: $QABOT_ADMINS)"),
+    )
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help=t.gettext("log every question and command handled"),
     )
 
 

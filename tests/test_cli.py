@@ -101,6 +101,19 @@ def test_the_command_line_speaks_german_under_a_german_locale(folder: Path, tmp_
     assert missing.stderr.strip() == "Fehler: kein Artikel #99 (siehe: qabot list)"
 
 
+def test_help_and_usage_errors_follow_the_locale(tmp_path: Path) -> None:
+    helped = qabot(tmp_path / "q.db", "add", "--help", env={"LANG": "de_DE.UTF-8"})
+    assert helped.stdout.startswith("Aufruf: qabot add")
+    assert "Artikel aus Dateien, Ordnern, URLs oder - (Standardeingabe) hinzufügen" in (
+        helped.stdout
+    )
+    assert "Positionsargumente:" in helped.stdout and "Optionen:" in helped.stdout
+    assert "diese Hilfe zeigen und beenden" in helped.stdout
+    wrong = qabot(tmp_path / "q.db", "show", env={"LANG": "de_DE.UTF-8"})
+    assert wrong.returncode == 2
+    assert "qabot show: Fehler: " in wrong.stderr
+
+
 @pytest.mark.parametrize("command", ["add", "show", "remove"])
 def test_positional_arguments_are_explained_in_help(command: str, tmp_path: Path) -> None:
     result = qabot(tmp_path / "q.db", command, "--help")

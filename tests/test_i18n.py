@@ -147,6 +147,13 @@ def test_translations_are_safe_as_telegram_html(language: str) -> None:
             assert "<" not in rest and ">" not in rest and "&" not in rest, f"{language}: {form!r}"
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_translations_are_safe_as_argparse_help(language: str) -> None:
+    """argparse fills help texts with ``%``: a translation holds none."""
+    for key, value in catalog(language).items():
+        assert not key or "%" not in value, f"{language}: {value!r}"
+
+
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext's msgfmt is absent")
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_msgfmt_accepts_each_catalog_and_compiles_what_the_loader_builds(
