@@ -188,7 +188,15 @@ def test_node_urls_come_from_the_environment():
         {"QABOT_SOLR_URL": " http://a:1/solr/, http://b:2/solr,http://a:1/solr"}
     )
     assert settings.urls == ("http://a:1/solr", "http://b:2/solr")
-    assert settings.collection == "qabot"
+    assert settings.collection == "qabot" and settings.timeout == 10.0
+    env = {"QABOT_SOLR_URL": "http://a:1/solr", "QABOT_SOLR_TIMEOUT": "2.5"}
+    assert SolrSettings.from_env(env).timeout == 2.5
+    with pytest.raises(QabotError, match="QABOT_SOLR_TIMEOUT"):
+        SolrSettings.from_env({**env, "QABOT_SOLR_TIMEOUT": "soon"})
+    with pytest.raises(QabotError, match="QABOT_SOLR_URL"):
+        SolrSettings.from_env({})
+    with pytest.raises(QabotError, match="not an http"):
+        SolrSettings.from_env({"QABOT_SOLR_URL": "127.0.0.1:8983/solr"})
 
 
 def test_the_configset_is_zipped_with_its_files_at_the_root():

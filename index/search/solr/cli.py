@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from index.search.solr import admin
@@ -61,6 +62,8 @@ def main(args: argparse.Namespace) -> int:
 
 async def _main(args: argparse.Namespace) -> int:
     settings = SolrSettings.from_env()
+    if args.solr_command == "init":  # creating a collection takes longer than a search
+        settings = replace(settings, timeout=max(settings.timeout, args.timeout))
     async with SolrClient(settings) as client:
         if args.solr_command == "init":
             collection = args.collection or settings.collection

@@ -24,6 +24,7 @@ from corpus.errors import QabotError
 
 URL_ENV = "QABOT_SOLR_URL"
 COLLECTION_ENV = "QABOT_SOLR_COLLECTION"
+TIMEOUT_ENV = "QABOT_SOLR_TIMEOUT"
 DEFAULT_COLLECTION = "qabot"
 
 Json = dict[str, Any]
@@ -40,12 +41,12 @@ class SearchUnavailable(QabotError):
 @dataclass(frozen=True, slots=True)
 class SolrSettings:
     """Where the collection is: ``urls`` (each node's base URL, ending in ``/solr``) and
-    ``collection``; ``timeout`` a request's limit in seconds (connecting: ``connect_timeout``);
-    ``rest_s`` how long a node that failed is tried last."""
+    ``collection``; ``timeout`` a request's limit in seconds (connecting: ``connect_timeout``),
+    after which the next node is asked; ``rest_s`` how long a node that failed is tried last."""
 
     urls: tuple[str, ...]
     collection: str = DEFAULT_COLLECTION
-    timeout: float = 30.0
+    timeout: float = 10.0
     connect_timeout: float = 3.0
     rest_s: float = 5.0
 
@@ -58,11 +59,21 @@ class SolrSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> SolrSettings:
-        """From ``QABOT_SOLR_URL`` (comma-separated) and ``QABOT_SOLR_COLLECTION``."""
+        """From ``QABOT_SOLR_URL`` (comma-separated), ``QABOT_SOLR_COLLECTION`` and
+        ``QABOT_SOLR_TIMEOUT`` (seconds)."""
         env = os.environ if environ is None else environ
         urls = parse_urls(env.get(URL_ENV, ""))
         collection = env.get(COLLECTION_ENV, "").strip() or DEFAULT_COLLECTION
-        return cls(urls=urls, collection=collection)
+        timeout = env.get(TIMEOUT_ENV, "").strip()
+        if not timeout:
+            return cls(urls=urls, collection=collection)
+        try:
+            seconds = float(timeout)
+        except ValueError:
+            seconds = -1.0
+        if not 0 < seconds < 3600:
+            raise QabotError(f"{TIMEOUT_ENV} must be a number of seconds, not {timeout!r}")
+        return cls(urls=urls, collection=collection, timeout=seconds)
 
 
 def parse_urls(value: str) -> tuple[str, ...]:
