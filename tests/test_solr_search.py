@@ -34,7 +34,13 @@ from index.search.languages import Analyzers
 from index.search.retriever import Retriever, RetrieverSettings
 from index.search.solr import admin
 from index.search.solr import documents as solr_docs
-from index.search.solr.client import SearchUnavailable, SolrClient, SolrSettings, parse_urls
+from index.search.solr.client import (
+    SearchUnavailable,
+    SolrClient,
+    SolrError,
+    SolrSettings,
+    parse_urls,
+)
 from index.search.solr.query import counted, escape, term_list, terms_query
 from index.search.solr.retriever import SolrRetriever, SolrRetrieverSettings
 
@@ -207,6 +213,40 @@ def test_the_configset_is_zipped_with_its_files_at_the_root():
     assert {"solrconfig.xml", "managed-schema.xml"} <= set(names)
     with pytest.raises(QabotError, match="not a configset folder"):
         admin.zip_configset(ROOT / "docs")
+
+
+async def test_the_client_fails_over_on_timeouts_and_5xx_and_rests_a_failed_node():
+    import httpx
+
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        asked.append(host)
+        if host == "hung":
+            raise httpx.ReadTimeout("no answer", request=request)
+        if host == "broken":
+            return httpx.Response(503, json={"error": {"msg": "no servers hosting shard"}})
+        if host == "refusing":
+            return httpx.Response(400, json={"error": {"msg": "undefined field nope"}})
+        return httpx.Response(200, json={"response": {"docs": []}})
+
+    urls = ("http://hung/solr", "http://broken/solr", "http://fine/solr")
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    client = SolrClient(SolrSettings(urls=urls), http=http)
+    try:
+        assert await client.query({"query": "*:*"}) == {"response": {"docs": []}}
+        assert asked == ["hung", "broken", "fine"]
+        asked.clear()
+        await client.query({"query": "*:*"})  # the failed nodes rest: the good one first
+        assert asked == ["fine"]
+        refusing = SolrClient(SolrSettings(urls=("http://refusing/solr", *urls)), http=http)
+        asked.clear()
+        with pytest.raises(SolrError, match="undefined field nope"):  # 4xx: not the node's fault
+            await refusing.query({"query": "nope:1"})
+        assert asked == ["refusing"]
+    finally:
+        await http.aclose()
 
 
 def closed_ports(n: int) -> tuple[str, ...]:
@@ -507,6 +547,42 @@ async def test_the_index_queues_push_adds_and_drops_passages(fixture: Fixture, s
             await solr_docs.commit(client)
             await solr.sync()
             assert len(solr.index) == len(queued) - sum(d.article_id in gone for d in queued)
+        finally:
+            await admin.delete_collection(client, name)
+            await admin.delete_configset(client, f"{name}_conf")
+
+
+@needs_cluster
+async def test_a_question_is_searched_among_the_passages_of_its_language(tmp_path: Path):
+    """In a collection of two languages, a German question searches the German passages,
+    analyzed by the German analyzer, as the embedded engine does."""
+    texts = [
+        ("River festival opens", "The river festival opens on Friday with boats and music.", "en"),
+        ("Bridge closed", "The old bridge over the river closes in March for repairs.", "en"),
+        ("Library hours", "The library stays open until nine on weekdays.", "en"),
+        ("Flussfest beginnt", "Das Flussfest beginnt am Freitag mit Booten und Musik.", "de"),
+        ("Brücke gesperrt", "Die alte Brücke über den Fluss wird im März repariert.", "de"),
+    ]
+    name = f"qabot_lang_{uuid.uuid4().hex[:8]}"
+    async with SolrClient(solr_settings(name)) as client:
+        await admin.init_collection(client, layout=admin.CollectionLayout(2, 1, f"{name}_conf"))
+        try:
+            async with await Store.open(tmp_path / "lang.db") as store:
+                for title, text, language in texts:
+                    await store.add(prepare(Draft(title, text, language=language)), "test")
+                embedded = await Retriever.open(store)
+                solr = SolrRetriever(client, source=store)
+                await solr.sync()
+                assert solr.languages == {"en": 3, "de": 2}
+                for q in ("Wann beginnt das Flussfest?", "Wann wird die Brücke repariert?"):
+                    got = await solr.search(q, 5)
+                    want = await embedded.search(q, 5)
+                    assert got and [h.passage_id for h in got] == [h.passage_id for h in want]
+                    assert [h.score for h in got] == pytest.approx([h.score for h in want])
+                    assert all(h.title in {t for t, _, lang in texts if lang == "de"} for h in got)
+                english = await solr.search("When does the river festival open?", 5)
+                assert english[0].title == "River festival opens"
+                assert all(h.title in {t for t, _, lang in texts if lang == "en"} for h in english)
         finally:
             await admin.delete_collection(client, name)
             await admin.delete_configset(client, f"{name}_conf")
