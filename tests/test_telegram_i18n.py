@@ -3,6 +3,8 @@ Bot API server; the quotes stay in the article's language."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import test_telegram
 from botapi import FakeBotApi
@@ -100,3 +102,44 @@ async def test_the_command_menu_is_registered_in_each_language(api: FakeBotApi, 
     assert set(menus) == {None, "es", "de", "ru", "ar", "zh"}
     german = {c["command"]: c["description"] for c in menus["de"]}
     assert german["help"] == "was ich weiß und wie man fragt"
+
+
+ARTICLES_IN = {
+    "ru": (
+        "Мост через реку закроют на ремонт\n\nСтарый мост через реку будет закрыт для "
+        "движения со второго июня до конца августа. Ремонт обойдётся в 1,8 миллиона евро. "
+        "Автобусы поедут в объезд по кольцевой дороге.",
+        "Сколько стоит ремонт моста?",
+        "1,8 миллиона евро",
+        ("Добавлено #", "Источники"),
+    ),
+    "zh": (
+        "图书馆重新开放\n\n市图书馆在周一重新开放。翻修花费了四百二十万欧元。"
+        "图书馆现在有三十五名员工。",
+        "翻修花费了多少钱？",
+        "四百二十万欧元",
+        ("已添加 #", "来源"),
+    ),
+    "ar": (
+        "إعادة افتتاح المكتبة\n\nأعيد افتتاح مكتبة المدينة يوم الاثنين بعد تجديد كلّف "
+        "أربعة ملايين يورو. يعمل في المكتبة الآن خمسة وثلاثون موظفًا.",
+        "كم كلّف تجديد المكتبة؟",
+        "أربعة ملايين يورو",
+        ("أُضيف #", "المصادر"),
+    ),
+}
+
+
+@pytest.mark.parametrize("language", sorted(ARTICLES_IN))
+async def test_an_article_added_in_telegram_is_quoted_as_written_with_the_bots_words_translated(
+    api: FakeBotApi, bot: App, language: str
+) -> None:
+    text, question, fact, (added_prefix, sources_button) = ARTICLES_IN[language]
+    added = await ask(api, ADMIN, f"/add {text}", language_code=language)
+    assert added.plain.startswith(added_prefix)
+    reply = await ask(api, 320, question, language_code=language)
+    assert fact in reply.plain
+    assert re.search(r"\[\d\]", reply.plain)  # cited
+    assert sources_button in buttons(reply)
+    for english in ("I couldn't find", "I'm not sure", "Maybe related"):
+        assert english not in reply.plain
