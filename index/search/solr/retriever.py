@@ -203,6 +203,9 @@ class SolrRetriever:
                 )
                 if sent or removed:
                     await solr_docs.commit(self.client)
+        await self._read_facts()
+
+    async def _read_facts(self) -> None:
         body: Json = {"query": "*:*", "limit": 0, "facet": _facts_facet()}
         self._take_facts(await self.client.query(body), None)
 
@@ -235,6 +238,8 @@ class SolrRetriever:
     ) -> list[Hit]:
         """The ``k`` best passages for ``query``, as ``Retriever.search`` gives them (the
         language, the passages of that language in a collection of several, ``whole``)."""
+        if self.index.facts.at == -math.inf:  # never read: the languages decide the pool
+            await self._read_facts()
         language = language or self.language_of(query)
         set_question_language(language)
         terms = counted(self.analyzers.of(language)(query))
