@@ -46,6 +46,7 @@ from bot.telegram_state import (
 )
 from bot.telegram_text import command_rest, escape
 from index.models import Answer, Source
+from index.search.languages import speaking
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,9 @@ async def answer_question(
     log.debug("question in chat %d: %.80r", chat.id, question)
     typing = await _start_typing(context, chat.id)
     try:
-        answer = await st.engine.ask(question.strip()[:MAX_QUESTION])
+        # a question too short to tell its language is taken in the asker's (Telegram's)
+        with speaking(user.language_code if user else None):
+            answer = await st.engine.ask(question.strip()[:MAX_QUESTION])
     finally:
         typing.cancel()
     key = st.remember(chat.id, answer)

@@ -10,7 +10,10 @@ import test_telegram
 from botapi import FakeBotApi
 from test_telegram import ADMIN, OTTER_Q, ask, buttons
 
+from bot.engine import Engine
 from bot.telegram_state import App
+from index.models import Answer
+from index.search.languages import chat_language
 
 pytestmark = pytest.mark.e2e
 
@@ -143,3 +146,19 @@ async def test_an_article_added_in_telegram_is_quoted_as_written_with_the_bots_w
     assert sources_button in buttons(reply)
     for english in ("I couldn't find", "I'm not sure", "Maybe related"):
         assert english not in reply.plain
+
+
+async def test_the_askers_language_is_the_fallback_for_a_short_question(
+    api: FakeBotApi, bot: App, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    heard: list[str | None] = []
+    ask_engine = engine.ask
+
+    async def spy(question: str) -> Answer:
+        heard.append(chat_language())
+        return await ask_engine(question)
+
+    monkeypatch.setattr(engine, "ask", spy)
+    await ask(api, 330, "Brücke?", language_code="de")
+    await ask(api, 331, "Otters?")
+    assert heard == ["de", None]
