@@ -74,7 +74,9 @@ from index.answer.reranker import (
     PROVENANCE_FILE,
     TOKENIZER_FILE,
     Reranker,
+    encode_pairs,
     pair_text,
+    pair_tokenizer,
     sha256_of,
 )
 
@@ -232,17 +234,12 @@ def build_data(args: argparse.Namespace) -> Data:
 
 def load_tokenizer(path: Path, max_tokens: int) -> Any:
     """The pair tokenizer exactly as the runtime sets it up (cut at ``max_tokens``)."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(path))
-    tokenizer.enable_truncation(max_tokens)
-    tokenizer.enable_padding()
-    return tokenizer
+    return pair_tokenizer(path, max_tokens)
 
 
 def encode(tokenizer: Any, torch: Any, pairs: Sequence[Pair], device: str) -> dict[str, Any]:
-    encodings = tokenizer.encode_batch(
-        [(p.question, pair_text(p.sentence, p.context)) for p in pairs]
+    encodings = encode_pairs(
+        tokenizer, [(p.question, pair_text(p.sentence, p.context)) for p in pairs]
     )
     columns = {
         "input_ids": [e.ids for e in encodings],
@@ -404,7 +401,7 @@ def export(model: Any, torch: Any, tokenizer: Any, path: Path) -> None:
 
 
 def encode_plain(tokenizer: Any, torch: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    encodings = tokenizer.encode_batch(pairs)
+    encodings = encode_pairs(tokenizer, pairs)
     return {
         "input_ids": torch.tensor([e.ids for e in encodings]),
         "attention_mask": torch.tensor([e.attention_mask for e in encodings]),

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
 from bench.natural_reranker import rank_report
 from bench.reranker_pairs import (
@@ -51,14 +52,13 @@ MAX_TOKENS = 24
 
 
 def _tokenizer_file(path: Path) -> None:
-    """A BERT WordPiece tokenizer file whose vocabulary is whole words only."""
+    """A BERT WordPiece tokenizer file whose vocabulary is whole words only (no pair template:
+    the reranker sets its own)."""
     vocab = {w: i for i, w in enumerate(dict.fromkeys(WORDS))}
-    data = {
-        "model": {"type": "WordPiece", "vocab": vocab, "unk_token": "[UNK]"},
-        "normalizer": {"type": "BertNormalizer", "lowercase": True, "strip_accents": None},
-        "pre_tokenizer": {"type": "BertPreTokenizer"},
-    }
-    path.write_text(json.dumps(data))
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.save(str(path))
 
 
 def _model_file(path: Path, per_token: bool = False) -> None:

@@ -6,15 +6,15 @@ script and checked together here:
 
 - ``model.onnx``: inputs ``input_ids``, ``attention_mask`` (and ``token_type_ids``), one
   logit per pair;
-- ``tokenizer.json``: the base model's own tokenizer (the ``tokenizers`` library's format,
-  read by ``index.answer.wordpiece``);
+- ``tokenizer.json``: the base model's own tokenizer, read by the ``tokenizers`` library
+  (``pair_tokenizer`` sets it up the one way training and answering both use);
 - ``provenance.json``: where the weights, the data and the code came from, the token limit the
   model was trained with, and the SHA-256 of the other two files, so a half-copied or
   swapped folder is refused at load instead of giving wrong scores at answer time.
 
 At answer time only ONNX Runtime runs it, on one thread (on a 2-core machine with another
-busy process, more threads wait for each other), never torch; it is imported on first load,
-so importing this module is cheap and works without it.
+busy process, more threads wait for each other), never torch; it and ``tokenizers`` are
+imported on first load, so importing this module is cheap and works without them.
 
 Training and answering must put a pair into tokens the same way: ``pair_text`` and
 ``context_of`` are the one definition both use.
@@ -28,14 +28,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from corpus.errors import QabotError
 from index.answer.cpu import precise_int8
-from index.answer.wordpiece import UnsupportedTokenizer, WordPiece
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding, Tokenizer
 
 FORMAT = "qabot-reranker/1"
 MODEL_FILE = "model.onnx"
@@ -44,7 +46,6 @@ PROVENANCE_FILE = "provenance.json"
 FILES = (MODEL_FILE, TOKENIZER_FILE, PROVENANCE_FILE)
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 REQUIRED_INPUTS = ("input_ids", "attention_mask")
-INSTALL = "pip install onnxruntime"
 HOW_TO_GET = (
     "train one with `python -m bench.train_reranker --out DIR` (see its --help), "
     "then point qabot at DIR"
@@ -57,10 +58,10 @@ class RerankerError(QabotError):
 
 
 class RerankerUnavailable(RerankerError):
-    """The package the reranker runs on (onnxruntime) is not installed."""
+    """A package the reranker runs on (onnxruntime, tokenizers) is not installed."""
 
     def __init__(self, missing: str) -> None:
-        super().__init__(f"the reranker needs the optional package {missing!r}: {INSTALL}")
+        super().__init__(f"the reranker needs the package {missing!r}: pip install {missing}")
 
 
 class RerankerFileError(RerankerError):
@@ -169,11 +170,72 @@ def _module(name: str) -> Any:
         raise RerankerUnavailable(name) from e
 
 
-def _tokenizer(path: Path, max_tokens: int) -> WordPiece:
-    """The pair tokenizer: cut to the model's token limit, a batch padded to its longest pair."""
+class UnsupportedTokenizer(ValueError):
+    """The tokenizer file is readable but not a BERT WordPiece tokenizer with its special tokens."""
+
+
+def pair_tokenizer(path: Path, max_tokens: int) -> Tokenizer:
+    """The ``tokenizers`` tokenizer of ``path``, set up as the model reads a pair.
+
+    The file gives the text's normalizing (BERT's: lowercased, accents stripped), its split
+    into words and the WordPiece vocabulary; the pair's layout is set here, as the model was
+    trained with it, whatever else the file says: ``[CLS] question [SEP] second [SEP]``
+    (type ids 0 up to the first ``[SEP]``, 1 after), cut longest-first to ``max_tokens``
+    (tokens come off the end of whichever side is the longer at the time), and a batch is
+    padded to its longest pair with ``[PAD]`` (attention mask 0, type id 0; ``encode_pairs``).
+    A special token typed in a text ("[SEP]") is read as text, not as the token. Raises
+    ``UnsupportedTokenizer`` for a file of another kind, and the library's ``Exception`` for
+    an unreadable one.
+    """
+    tokenizers = _module("tokenizers")
+    tokenizer: Tokenizer = tokenizers.Tokenizer.from_file(str(path))
+    if not isinstance(tokenizer.model, tokenizers.models.WordPiece):
+        kind = type(tokenizer.model).__name__
+        raise UnsupportedTokenizer(f"a {kind} tokenizer, not BERT's WordPiece")
+    ids = {token: tokenizer.token_to_id(token) for token in ("[CLS]", "[SEP]", "[PAD]")}
+    missing = [token for token, i in ids.items() if i is None]
+    if missing:
+        raise UnsupportedTokenizer(f"the vocabulary lacks {missing}")
+    tokenizer.post_processor = tokenizers.processors.BertProcessing(
+        ("[SEP]", ids["[SEP]"]), ("[CLS]", ids["[CLS]"])
+    )
+    tokenizer.enable_truncation(max_tokens, stride=0, strategy="longest_first", direction="right")
+    tokenizer.enable_padding(pad_id=ids["[PAD]"], pad_type_id=0, pad_token="[PAD]")
+    tokenizer.encode_special_tokens = True
+    return tokenizer
+
+
+def encode_pairs(tokenizer: Tokenizer, pairs: Sequence[tuple[str, str]]) -> list[Encoding]:
+    """A batch of (question, second) pairs as the model reads them, each padded to the
+    longest with the padding ``pair_tokenizer`` set (the same as ``encode_batch`` gives).
+
+    Pair by pair in this thread: ``encode_batch`` hands the pairs to the library's thread
+    pool, and waiting for it took longer than the encoding itself on a busy 2-core machine
+    (one question's 7 pairs: 5.4 ms against 2.3 at p50, ``docs/benchmarks.md``).
+    """
+    padding = tokenizer.padding
+    if padding is None:
+        raise ValueError("the tokenizer has no padding set: make it with pair_tokenizer")
+    encodings = [tokenizer.encode(first, second) for first, second in pairs]
+    longest = max((len(e.ids) for e in encodings), default=0)
+    for e in encodings:
+        e.pad(
+            longest,
+            direction=padding["direction"],
+            pad_id=padding["pad_id"],
+            pad_type_id=padding["pad_type_id"],
+            pad_token=padding["pad_token"],
+        )
+    return encodings
+
+
+def _tokenizer(path: Path, max_tokens: int) -> Tokenizer:
+    """The pair tokenizer, or the reason the file cannot be one."""
     try:
-        return WordPiece.from_file(path, max_tokens)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, UnsupportedTokenizer) as e:
+        return pair_tokenizer(path, max_tokens)
+    except RerankerUnavailable:
+        raise
+    except Exception as e:  # tokenizers raises a bare Exception for an unreadable file
         raise RerankerCorrupt(path, f"not a BERT WordPiece tokenizer file ({e})") from e
 
 
@@ -214,7 +276,7 @@ class Reranker:
     BATCH = 16  # pairs per run; like-length pairs are batched together, so padding stays small
 
     def __init__(
-        self, session: Any, tokenizer: WordPiece, provenance: Provenance, batch: int = BATCH
+        self, session: Any, tokenizer: Tokenizer, provenance: Provenance, batch: int = BATCH
     ) -> None:
         self.session = session
         self.tokenizer = tokenizer
@@ -289,7 +351,7 @@ class Reranker:
 
     def _feed(self, question: str, seconds: list[str]) -> dict[str, NDArray[np.int64]]:
         """The graph's inputs for the pairs (question, second), padded to the longest."""
-        encodings = self.tokenizer.encode_batch([(question, s) for s in seconds])
+        encodings = encode_pairs(self.tokenizer, [(question, s) for s in seconds])
         columns = {
             "input_ids": [e.ids for e in encodings],
             "attention_mask": [e.attention_mask for e in encodings],
