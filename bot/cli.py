@@ -13,7 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from bot.i18n import N_, Translations, for_locale
+from bot.i18n import N_, Translations, for_locale, locale_tag
 from bot.paths import default_db_path
 from corpus.errors import QabotError
 
@@ -375,9 +375,11 @@ async def cmd_reindex(engine: Engine, args: argparse.Namespace) -> int:
 
 async def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
     from bot.render import render_text
+    from index.search.languages import speaking
 
     t: Translations = args.t
-    answer = await engine.ask(args.question)
+    with speaking(locale_tag()):  # a question too short to tell is in the locale's language
+        answer = await engine.ask(args.question)
     if args.json:
         _print_json(answer_json(answer, t))
     else:

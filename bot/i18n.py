@@ -167,6 +167,17 @@ def locale_language(environ: Mapping[str, str] | None = None) -> str:
     return language_of(locale)
 
 
+def locale_tag(environ: Mapping[str, str] | None = None) -> str | None:
+    """The language code of the locale (``de`` for ``de_DE.UTF-8``), whether or not qabot
+    has a catalog for it; ``None`` when the locale is unset, ``C`` or ``POSIX``. The
+    question-language fallback of the command line and the REPL."""
+    env = os.environ if environ is None else environ
+    locale = next((env[v] for v in ENV_VARS if env.get(v)), "")
+    if locale.split(".")[0] in ("C", "POSIX", ""):
+        return None
+    return re.split(r"[-_.@]", locale.lower(), maxsplit=1)[0] or None
+
+
 @cache
 def translation(language: str) -> Translations:
     """The catalog of a language tag, English (the message ids) when none is shipped."""

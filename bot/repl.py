@@ -12,9 +12,10 @@ from typing import Any
 import platformdirs
 
 from bot.engine import Engine
-from bot.i18n import N_, Translations, for_locale, translation
+from bot.i18n import N_, Translations, for_locale, locale_tag, translation
 from bot.render import outcome_line, render_text, source_text
 from index.models import Answer
+from index.search.languages import speaking
 
 HELP_INTRO = N_("Type a question and press Enter. Commands:")
 HELP = [
@@ -128,7 +129,8 @@ class Repl:
         if await self.engine.store.count_articles() == 0:
             print(self.t.gettext(EMPTY))
             return
-        self.last = await self.engine.ask(question)
+        with speaking(locale_tag()):  # a question too short to tell is in the locale's
+            self.last = await self.engine.ask(question)
         print(render_text(self.last, color=self.color, t=self.t))
         print()
 

@@ -23,6 +23,7 @@ from bot.i18n import (
     for_user,
     language_of,
     locale_language,
+    locale_tag,
     mo_image,
     parse_po,
     plural_forms,
@@ -410,3 +411,18 @@ def test_a_chat_is_told_to_send_a_file_and_a_shell_what_qabot_add_takes(
         "unsupported file type .docx; qabot add takes .txt, .md, .html, .pdf and .jsonl files, "
         "folders and web addresses"
     )
+
+
+@pytest.mark.parametrize(
+    ("environ", "tag"),
+    [
+        ({"LANG": "fr_FR.UTF-8"}, "fr"),
+        ({"LANG": "de_DE.UTF-8", "LC_ALL": "ru_RU.UTF-8"}, "ru"),
+        ({"LANG": "C.UTF-8"}, None),
+        ({}, None),
+    ],
+)
+def test_the_locales_language_is_known_even_without_a_catalog(
+    environ: dict[str, str], tag: str | None
+) -> None:
+    assert locale_tag(environ) == tag

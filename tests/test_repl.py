@@ -156,3 +156,26 @@ def test_the_prompt_speaks_the_locales_language_with_its_plurals(tmp_path: Path)
     assert "Загружено 5 демо-статей" in result.stdout
     assert "5 статей, " in result.stdout
     assert ":add PATH|URL   добавить статью" in result.stdout
+
+
+async def test_a_short_question_at_the_prompt_falls_back_on_the_locales_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.engine import Engine
+    from bot.repl import Repl
+    from index.models import Answer
+    from index.search.languages import chat_language
+
+    monkeypatch.setenv("LC_ALL", "fr_FR.UTF-8")
+    heard: list[str | None] = []
+    async with await Engine.open(tmp_path / "q.db", answers=False) as engine:
+        await engine.add_text("Bridge\n\nThe bridge opens in June.", "test")
+        ask = engine.ask
+
+        async def spy(question: str) -> Answer:
+            heard.append(chat_language())
+            return await ask(question)
+
+        monkeypatch.setattr(engine, "ask", spy)
+        await Repl(engine).handle("Pont ?")
+    assert heard == ["fr"]
