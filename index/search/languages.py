@@ -9,10 +9,10 @@
   exists for the language (code, no data). A run of Chinese or Japanese characters inside
   such a text is cut as below.
 - Languages written without spaces (Chinese, Japanese, Thai, Lao, Khmer, Burmese:
-  ``UnspacedAnalyzer``): every two adjacent characters of a run of those scripts make a
-  term, as Lucene's CJKAnalyzer does, and a lone character makes one; words in other
-  scripts (names, numbers) are casefolded, unstemmed. Chosen over jieba's dictionary
-  segmentation by measurement on XQuAD zh (docs/how-it-works.md).
+  ``UnspacedAnalyzer``): each character of a run of those scripts and each two adjacent
+  ones make terms (Lucene's CJK bigrams with unigrams kept); words in other scripts
+  (names, numbers) are casefolded, unstemmed. Chosen over bigrams alone and over jieba's
+  dictionary segmentation by measurement on XQuAD zh (docs/languages.md).
 
 ``analyzer_for(code)`` gives the analyzer of an ISO 639-1 code (an unknown language gets
 the spaced family without stemmer or stopwords); ``Analyzers`` keeps one of each, and
@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from itertools import chain, pairwise
+from itertools import chain, zip_longest
 from typing import Protocol
 
 import regex
@@ -35,7 +35,7 @@ from nltk.stem.snowball import SnowballStemmer
 from index.search.analyze import Analyzer, AnalyzerConfig
 
 ENGLISH = "en"
-VERSION = "lang2"  # part of the index key: bump when any language's terms change
+VERSION = "lang3"  # part of the index key: bump when any language's terms change
 
 # ISO 639-1 -> NLTK's Snowball stemmer (code only, no downloaded data).
 SNOWBALL = {
@@ -102,15 +102,15 @@ def stopwords_of(code: str) -> frozenset[str]:
         return frozenset()
 
 
-def bigrams(run: str) -> Iterator[str]:
-    """Lucene's CJK bigrams of a run of unspaced-script characters: each adjacent pair, or
-    the character itself when it stands alone. Combining marks stay with their character."""
+def unigrams_and_bigrams(run: str) -> Iterator[str]:
+    """The terms of a run of unspaced-script characters, as Lucene's CJK bigram filter gives
+    them with its unigrams kept: each character, then it with the next one. Combining marks
+    stay with their character."""
     chars = regex.findall(r"\X", run)
-    if len(chars) == 1:
-        yield chars[0]
-        return
-    for a, b in pairwise(chars):
-        yield a + b
+    for c, after in zip_longest(chars, chars[1:]):
+        yield c
+        if after is not None:
+            yield c + after
 
 
 @dataclass(slots=True)
@@ -139,7 +139,7 @@ class SpacedAnalyzer:
     def terms_of(self, token: str) -> tuple[str, ...]:
         """The terms one casefolded token stands for (none for a stopword)."""
         if _UNSPACED_RUN.fullmatch(token):
-            return tuple(bigrams(token))
+            return tuple(unigrams_and_bigrams(token))
         terms = self._words.get(token)
         if terms is None:
             terms = self._analyze_token(token.replace("’", "'"))
@@ -169,7 +169,7 @@ class SpacedAnalyzer:
 
 @dataclass(slots=True)
 class UnspacedAnalyzer:
-    """A language written without spaces: character bigrams of its runs; other words
+    """A language written without spaces: characters and bigrams of its runs; other words
     casefolded and unstemmed (``words``), its stopwords left to BM25's idf."""
 
     code: str
