@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot.i18n import N_, Translations, for_locale, locale_tag
-from bot.paths import default_db_path
+from bot.paths import db_location, default_db_path, shown
 from corpus.errors import QabotError
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ PLUGINS = {
     "repl": (N_("ask questions interactively"), "bot.repl"),
     "eval": (N_("measure answer quality on question-answering data"), "bot.evaluation.command"),
     "serve": (N_("run the Telegram bot"), "bot.serve"),
+    "solr": (N_("set up search on SolrCloud (init, status)"), "index.search.solr.cli"),
 }
 
 
@@ -121,12 +122,14 @@ def build_parser(plugin: str | None = None) -> argparse.ArgumentParser:
     any arguments)."""
     t = for_locale()
     common = Parser(add_help=False)
-    default_db = str(default_db_path()).replace("%", "%%")
+    default_db = shown(default_db_path()).replace("%", "%%")
     common.add_argument(
         "--db",
-        type=Path,
+        type=db_location,  # a postgresql:// URL stays one (a Path makes postgresql:/ of it)
         default=argparse.SUPPRESS,
-        help=t.gettext("the SQLite file (default: $QABOT_DB or {path})").format(path=default_db),
+        help=t.gettext(
+            "the SQLite file or a postgresql:// URL (default: $QABOT_DB or {path})"
+        ).format(path=default_db),
     )
     common.add_argument(
         "--progress",
@@ -143,8 +146,12 @@ def build_parser(plugin: str | None = None) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, help: str, run: Command | None = None) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help, description=help, parents=[common])
+    def command(
+        name: str, help: str, run: Command | None = None, aliases: tuple[str, ...] = ()
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(
+            name, help=help, description=help, parents=[common], aliases=list(aliases)
+        )
         if run is not None:
             p.set_defaults(run=run)
         return p
@@ -179,7 +186,9 @@ def build_parser(plugin: str | None = None) -> argparse.ArgumentParser:
     p = command("remove", t.gettext("remove an article with its passages"), cmd_remove)
     p.add_argument("id", type=int, metavar="ID", help=id_help)
 
-    p = command("stats", t.gettext("count articles, passages and sentences"), cmd_stats)
+    p = command(
+        "stats", t.gettext("count articles, passages and sentences"), cmd_stats, ("status",)
+    )
     p.add_argument("--json", action="store_true", help=json_help)
 
     p = command("search", t.gettext("show the passages that best match a query (BM25)"), cmd_search)
@@ -249,7 +258,18 @@ async def cmd_add(engine: Engine, args: argparse.Namespace) -> int:
     bar.close()
     counts = tally(outcomes)
     print(t.gettext("{added} added, {duplicate} duplicate, {failed} failed").format(**counts))
+    await _waiting_for_search(engine, t)
     return 1 if counts["failed"] else 0
+
+
+async def _waiting_for_search(engine: Engine, t: Translations) -> None:
+    """In the scale-out mode, say on standard error how many articles are stored but not yet
+    searchable (Solr did not take them now: an indexer pushes them when it answers)."""
+    with contextlib.suppress(QabotError):
+        lag = await engine.index_lag()
+        if lag is not None and lag.pending:
+            message = t.gettext("articles waiting to be indexed for search: {n} (see: qabot stats)")
+            print(message.format(n=lag.pending), file=sys.stderr)
 
 
 def _bar(args: argparse.Namespace) -> bool:
@@ -322,8 +342,12 @@ async def cmd_remove(engine: Engine, args: argparse.Namespace) -> int:
 
 async def cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
     stats = await engine.stats()
+    lag = await engine.index_lag()  # the scale-out mode's: how far Solr is behind
     if args.json:
-        _print_json(asdict(stats))
+        more: dict[str, Any] = {}
+        if lag is not None:
+            more = {"location": engine.location, "index_lag": asdict(lag)}
+        _print_json({**asdict(stats), **more})
     else:
         t: Translations = args.t
         articles = t.ngettext("{n} article", "{n} articles", stats.articles)
@@ -331,9 +355,18 @@ async def cmd_stats(engine: Engine, args: argparse.Namespace) -> int:
         size = f"{stats.db_bytes / 1e6:.1f}"
         print(
             t.gettext("{counts}, {size} MB in {path}").format(
-                counts=t.gettext(", ").join(counts), size=size, path=engine.store.path
+                counts=t.gettext(", ").join(counts), size=size, path=engine.location
             )
         )
+        if lag is not None:
+            line = t.gettext(
+                "search index: {pending} waiting, {claimed} being indexed, the oldest for {age} s"
+            )
+            print(
+                line.format(
+                    pending=lag.pending, claimed=lag.claimed, age=f"{lag.oldest_seconds:.0f}"
+                )
+            )
     return 0
 
 

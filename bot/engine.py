@@ -10,21 +10,31 @@ questions only see articles whose adding has completed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.paths import default_db_path
 from corpus.errors import IngestError, QabotError
+from corpus.interface import ArticleStore, open_store
 from corpus.models import Article, ArticleSummary, Stats
+from corpus.postgres.errors import StoreUnavailable
 from corpus.prepare import prepare
 from corpus.sources import Limits, Loaded, load_bytes, load_message, load_source
-from corpus.store import Store
 from index.answer import Answerer, AnswerSettings
 from index.models import Answer, Hit
-from index.search import Retriever, RetrieverSettings
+from index.search import RetrieverSettings
+from index.search.interface import SearchBackend
+
+if TYPE_CHECKING:
+    from corpus.postgres import Indexer, IndexLag
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +103,23 @@ def tally(outcomes: Iterable[AddOutcome]) -> dict[str, int]:
 
 
 class Engine:
-    """One store, its index and the answerer."""
+    """One store, its index and the answerer; in the scale-out mode (a PostgreSQL store,
+    search on SolrCloud: ``bot.scale``) also the ``indexer`` that moves the store's index
+    queue into Solr."""
 
-    def __init__(self, store: Store, retriever: Retriever, settings: EngineSettings) -> None:
+    def __init__(
+        self,
+        store: ArticleStore,
+        retriever: SearchBackend,
+        settings: EngineSettings,
+        indexer: Indexer | None = None,
+    ) -> None:
         self.store = store
         self.retriever = retriever
         self.settings = settings
+        self.indexer = indexer
+        self._indexing: asyncio.Task[None] | None = None
+        self._stop_indexing = asyncio.Event()
 
     @functools.cached_property
     def answerer(self) -> Answerer:
@@ -108,27 +129,98 @@ class Engine:
     @classmethod
     async def open(
         cls,
-        db_path: Path | None = None,
+        db_path: Path | str | None = None,
         settings: EngineSettings | None = None,
         progress: bool = False,
         answers: bool = True,
     ) -> Engine:
         """Open the store and its index. With ``answers`` the answerer is built here, so that
         a missing or broken reranker model stops a command before its first question; a
-        command that only adds, lists or removes articles passes False and skips loading it."""
+        command that only adds, lists or removes articles passes False and skips loading it.
+        ``db_path`` is a SQLite file's path or a ``postgresql://`` URL; with
+        ``QABOT_SOLR_URL`` set, search is on SolrCloud (``bot.scale``)."""
+        from bot.scale import open_search
+
         settings = settings or EngineSettings.from_env()
-        store = await Store.open(db_path or default_db_path())
+        store = await open_store(db_path or default_db_path())
+        engine: Engine | None = None
         try:
-            engine = cls(store, Retriever(store, settings.retriever, progress=progress), settings)
+            retriever, indexer = await open_search(store, settings.retriever, progress)
+            engine = cls(store, retriever, settings, indexer)
             if answers:
                 engine.answerer  # noqa: B018 - built now, for its errors
             return engine
         except BaseException:
-            await store.close()  # e.g. a broken reranker folder: don't leave its thread running
+            # e.g. a broken reranker folder: don't leave its thread (or connections) open
+            if engine is not None:
+                await engine.close()
+            else:
+                await store.close()
             raise
 
+    @property
+    def location(self) -> str:
+        """Where the articles are: the SQLite file, or the database URL without password."""
+        return str(getattr(self.store, "location", None) or self.store.path)
+
+    def start_indexing(self) -> None:
+        """In the scale-out mode, run the indexer in the background until ``close`` (``qabot
+        serve`` does: any replica may, each claims its own records)."""
+        if self.indexer is not None and self._indexing is None:
+            self._indexing = asyncio.get_running_loop().create_task(
+                self.indexer.run(self._stop_indexing), name="qabot-indexer"
+            )
+
+    async def index_pending(self) -> int:
+        """In the scale-out mode, push what the index queue holds to Solr now, each batch
+        tried once; raise ``SearchUnavailable`` when Solr does not answer (what is left
+        stays queued, for any indexer). Return how many articles' records were done."""
+        if self.indexer is None:
+            return 0
+        from corpus.postgres import Indexer
+
+        once = Indexer(self.indexer.queue, self.indexer.push, attempts=1)
+        done = await once.drain()
+        if done:  # searchable on return, not a second later
+            from index.search.solr.documents import commit
+
+            await commit(self._solr_client())
+        return done
+
+    async def index_lag(self) -> IndexLag | None:
+        """In the scale-out mode, how far the search index is behind the store."""
+        if self.indexer is None:
+            return None
+        lag: IndexLag = await self.store.index_lag()  # type: ignore[attr-defined]
+        return lag
+
+    def _solr_client(self) -> Any:
+        return self.retriever.client  # type: ignore[attr-defined]
+
+    async def _catch_up(self) -> None:
+        """After adds or a remove in the scale-out mode, with no indexer running here, push
+        the queue to Solr once; if Solr (or the database) does not answer, the records stay
+        queued for whichever indexer runs next."""
+        if self.indexer is None or self._indexing is not None:
+            return
+        try:
+            await self.index_pending()
+        except QabotError as e:
+            log.info("the search index was not updated now: %s", e)
+
     async def close(self) -> None:
-        await self.store.close()
+        try:
+            if self._indexing is not None:
+                self._stop_indexing.set()
+                self._indexing.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._indexing
+                self._indexing = None
+            close = getattr(self.retriever, "close", None)
+            if close is not None:
+                await close()
+        finally:
+            await self.store.close()
 
     async def __aenter__(self) -> Engine:
         return self
@@ -157,14 +249,20 @@ class Engine:
         added_by: str,
         on_each: Callable[[AddOutcome], None] | None,
     ) -> list[AddOutcome]:
-        await self.retriever.sync()  # first, so a stale index is seen before adds hide it
+        queued = self.indexer is not None  # the index queue, not this process, feeds Solr
+        if not queued:
+            await self.retriever.sync()  # first, so a stale index is seen before adds hide it
         outcomes: list[AddOutcome] = []
         while (item := await asyncio.to_thread(next, items, None)) is not None:
             outcome = await self._add_one(item, added_by)
             outcomes.append(outcome)
             if on_each is not None:
                 on_each(outcome)
-        await self.retriever.sync()
+        if queued:
+            if any(o.status == "added" for o in outcomes):
+                await self._catch_up()
+        else:
+            await self.retriever.sync()
         return outcomes
 
     async def _add_one(self, item: Loaded, added_by: str) -> AddOutcome:
@@ -174,11 +272,20 @@ class Engine:
             prepared = await asyncio.to_thread(prepare, item.draft)
         except IngestError as e:
             return failed(item.name, e)
-        result = await self.store.add(prepared, added_by)
+        try:
+            result = await self.store.add(prepared, added_by)
+        except StoreUnavailable as e:  # says whether it was stored; the next ones are tried
+            return failed(item.name, e)
         return AddOutcome(item.name, article=result.article, duplicate=result.duplicate)
 
     async def remove(self, article_id: int) -> Article | None:
-        """Remove an article; the index masks its passages at once."""
+        """Remove an article; the index masks its passages at once (on SolrCloud, hits of
+        removed articles are left out until the deletion reaches Solr)."""
+        if self.indexer is not None:
+            removed = await self.store.remove(article_id)  # its deletion is queued with it
+            if removed is not None:
+                await self._catch_up()
+            return removed
         await self.retriever.sync()  # first, so a stale index is seen before the removal
         passage_ids = await self.store.passage_ids_of(article_id)
         article = await self.store.remove(article_id)
@@ -204,5 +311,12 @@ class Engine:
         return await self.answerer.ask(question)
 
     async def reindex(self) -> None:
-        """Rebuild the search index from the stored articles."""
-        await self.retriever.reindex()
+        """Rebuild the search index from the stored articles. In the scale-out mode: queue
+        every article again and push the queue into Solr (``SearchUnavailable`` if Solr does
+        not answer: the records stay queued for any indexer)."""
+        if self.indexer is None:
+            await self.retriever.reindex()
+            return
+        await self.store.queue_all()  # type: ignore[attr-defined]
+        await self.index_pending()
+        await self.retriever.sync()  # the collection's facts, read again

@@ -121,6 +121,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> int:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     engine = await Engine.open(settings.db)
+    engine.start_indexing()  # scale-out mode: this replica indexes too (claims never shared)
     try:
         app = build_application(settings, engine)
         async with app:  # initialize() and shutdown(); post_init is ours to call here

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.i18n import N_, for_locale
+from bot.paths import db_location
 from corpus.errors import QabotError
 
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{30,}$")
@@ -37,7 +38,7 @@ class SettingsError(QabotError):
 class Settings:
     token: str = field(repr=False)
     admins: frozenset[int] = frozenset()
-    db: Path | None = None
+    db: Path | str | None = None  # a SQLite file or a postgresql:// URL
     bot_api_url: str | None = None
     questions_per_minute: int = 12
     webhook_url: str | None = None
@@ -62,7 +63,7 @@ class Settings:
         settings = cls(
             token=check_token(token),
             admins=parse_admins(admins),
-            db=Path(str(db)).expanduser() if db else None,
+            db=db_location(str(db)) if db else None,
             bot_api_url=check_url(str(api), "bot API URL") if api else None,
             questions_per_minute=_positive_int(rate, "questions_per_minute", 12),
             secret_token=check_secret(secret) if secret else None,
@@ -76,7 +77,7 @@ class Settings:
         bot_api_url: str | None = None,
         webhook_url: str | None = None,
         listen: str | None = None,
-        db: Path | None = None,
+        db: Path | str | None = None,
     ) -> Settings:
         """Apply command-line options; ``None`` keeps the current value."""
         changes: dict[str, Any] = {}

@@ -47,11 +47,13 @@ from bot.telegram_state import (
 from bot.telegram_text import command_rest, escape
 from index.models import Answer, Source
 from index.search.languages import speaking
+from index.search.solr.client import SearchUnavailable
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION = 4096
 ADD_HINT = N_("An admin can add them with /add.")
+SEARCH_UNAVAILABLE = N_("Search is unavailable right now; please try again shortly.")
 NEW_MESSAGES = filters.UpdateType.MESSAGE  # edits and channel posts are not questions
 COMMANDS = [
     ("ask", N_("ask a question (in groups)")),
@@ -224,6 +226,10 @@ async def answer_question(
         # a question too short to tell its language is taken in the asker's (Telegram's)
         with speaking(user.language_code if user else None):
             answer = await st.engine.ask(question.strip()[:MAX_QUESTION])
+    except SearchUnavailable as e:  # no Solr node answers (the scale-out mode)
+        log.warning("a question in chat %d was not answered: %s", chat.id, e)
+        await reply_html(update, context, escape(t.gettext(SEARCH_UNAVAILABLE)))
+        return
     finally:
         typing.cancel()
     key = st.remember(chat.id, answer)
@@ -335,12 +341,19 @@ async def on_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error and tell the user, if there is one, that something went wrong."""
-    log.error("error while handling an update", exc_info=context.error)
+    unavailable = isinstance(context.error, SearchUnavailable)  # e.g. More, in a Solr outage
+    if unavailable:
+        log.warning("search is unavailable: %s", context.error)
+    else:
+        log.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
+        t = tr(update)
         try:
             await context.bot.send_message(
                 update.effective_chat.id,
-                tr(update).gettext(
+                t.gettext(SEARCH_UNAVAILABLE)
+                if unavailable
+                else t.gettext(
                     "Sorry, something went wrong on my side. Please try again in a moment."
                 ),
             )

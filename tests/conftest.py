@@ -17,6 +17,17 @@ from corpus.prepare import prepare
 SHARED_EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 
 
+@pytest.fixture(autouse=True)
+def _embedded_unless_cluster(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test but the cluster tests runs qabot's embedded default, whatever the
+    environment: ``scripts/local-cluster start`` exports QABOT_SOLR_URL (CI runs the whole
+    suite so), which turns the engine's search to SolrCloud (``bot.scale``)."""
+    if request.node.get_closest_marker("cluster") is None:
+        monkeypatch.delenv("QABOT_SOLR_URL", raising=False)
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "qabot.db"

@@ -6,8 +6,10 @@ text, sentences, article metadata) and the ids of the articles whose passages th
 drop; it raises while the index is unreachable. It is then called again with the same batch
 after ``first_delay`` seconds, twice that, and so on up to ``max_delay``, as long as it
 raises; the claim is extended before each try, and given up if another indexer took it (the
-lease ran out). Several indexers may run at once, in one process or many: each claims its own
-records.
+lease ran out). With ``attempts`` set, ``push`` is tried that many times at most, and its
+last error raised (the claim released at once): a command that indexes what it just added,
+once, and leaves the rest to a running indexer. Several indexers may run at once, in one
+process or many: each claims its own records.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class Indexer:
         idle: float = IDLE,
         sleep: Sleep = asyncio.sleep,
         name: str | None = None,
+        attempts: int | None = None,
     ) -> None:
         self.queue = queue
         self.push = push
@@ -74,9 +77,11 @@ class Indexer:
         self.idle = idle
         self.sleep = sleep
         self.token = name or new_token()
+        self.attempts = attempts
 
     async def run_once(self) -> int:
-        """Claim one batch, push it (trying again while ``push`` raises) and mark it done.
+        """Claim one batch, push it (trying again while ``push`` raises, up to ``attempts``
+        times) and mark it done.
         Return how many records were done: 0 when the queue had nothing to claim, or when
         the claim was lost to another indexer."""
         claim = await self.queue.claim_pending(self.batch, self.lease, self.token)
@@ -101,11 +106,15 @@ class Indexer:
     ) -> bool:
         """Push until it succeeds (True), or until the claim is lost (False)."""
         delay = self.first_delay
+        tries = 0
         while True:
             try:
                 await self.push(passages, deleted)
                 return True
             except Exception as e:
+                tries += 1
+                if self.attempts is not None and tries >= self.attempts:
+                    raise
                 log.warning(
                     "indexing %d passages and %d deletions failed (%s); trying again in %.1f s",
                     len(passages),

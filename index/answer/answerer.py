@@ -37,7 +37,7 @@ from index.answer.reranker import Reranker, context_of
 from index.answer.span import short_answer
 from index.models import CLOSEST, NONE, SURE, Answer, Hit
 from index.search import bm25
-from index.search.retriever import Retriever
+from index.search.interface import SearchBackend
 
 MODEL = Path(__file__).with_name("model")
 CLOSEST_QUOTES = 2  # a closest reply quotes the one or two nearest sentences
@@ -83,7 +83,7 @@ class Answerer:
 
     def __init__(
         self,
-        retriever: Retriever,
+        retriever: SearchBackend,
         settings: AnswerSettings | None = None,
         reranker: Reranker | None = None,
     ) -> None:
