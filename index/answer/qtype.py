@@ -265,6 +265,8 @@ def _names(text: str) -> list[Span]:
         first, _, rest = value.partition(" ")
         at_start = start == 0 or text[max(0, start - 2) : start] in (". ", '" ')
         if at_start and (first.lower() in _QUESTION_WORDS or first.lower() in _COMMON_STARTERS):
+            if not rest:
+                continue
             start += len(first) + 1
             value = rest
         out.append(Span(start, start + len(value), value))
