@@ -103,7 +103,7 @@ async def test_answers_are_the_same_with_or_without_the_kept_terms(
         monkeypatch.setattr(retriever.index, "sentence_terms", lambda passage_id: ())
         plain = [await Answerer(retriever, AnswerSettings(rerank=False)).ask(q) for q in questions]
     assert [replace(a, took_ms=0.0) for a in kept] == [replace(a, took_ms=0.0) for a in plain]
-    assert any(a.answered for a in kept)
+    assert any(a.quotes for a in kept)
 
 
 async def test_answering_does_not_analyze_again_what_the_index_analyzed(tmp_path: Path) -> None:
@@ -120,7 +120,7 @@ async def test_answering_does_not_analyze_again_what_the_index_analyzed(tmp_path
         retriever.analyzer = recording  # type: ignore[assignment]
         answerer = Answerer(retriever, AnswerSettings(rerank=False))
         answer = await answerer.ask("What will happen to the old ferry?")
-        assert answer.answered
+        assert answer.quotes
         hits = await retriever.search("What will happen to the old ferry?", 15)
         sentences = {s.text for h in hits for s in h.sentences}
         assert sentences and not sentences & set(analyzed)

@@ -83,11 +83,6 @@ async def test_closest_shows_no_short_answer(never_sure: Engine) -> None:
     assert all(q.highlight is None for q in answer.quotes)
 
 
-async def test_closest_needs_a_sentence_that_bears_on_the_question(never_sure: Engine) -> None:
-    answer = await never_sure.ask("what is the capital of peru?")
-    assert answer.verdict == NONE
-
-
 async def test_a_quote_never_comes_from_an_article_the_question_is_not_about(
     engine: Engine,
 ) -> None:
