@@ -293,13 +293,17 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         t.ngettext("{n} sentence", "{n} sentences", s.sentences).format(n=s.sentences),
     ]
     size = f"{s.db_bytes / 1_000_000:.1f}"
-    await reply_html(
-        update,
-        context,
-        t.gettext("{counts}; database {size} MB.").format(
-            counts=t.gettext(", ").join(counts), size=size
-        ),
+    text = t.gettext("{counts}; database {size} MB.").format(
+        counts=t.gettext(", ").join(counts), size=size
     )
+    lag = await state(context).engine.index_lag()  # the scale-out mode: Solr behind the store
+    if lag is not None:
+        line = t.gettext(
+            "search index: {pending} waiting, {claimed} being indexed, the oldest for {age} s"
+        )
+        age = f"{lag.oldest_seconds:.0f}"
+        text += "\n" + escape(line.format(pending=lag.pending, claimed=lag.claimed, age=age))
+    await reply_html(update, context, text)
 
 
 def _added_by(update: Update) -> str:

@@ -421,6 +421,8 @@ async def test_with_solr_down_questions_say_so_adds_are_kept_and_indexed_when_it
             assert "1 added, 0 duplicate, 0 failed" in added.stdout
             assert "articles waiting to be indexed for search: 1" in added.stderr
             assert scale.stats()["index_lag"]["pending"] == 1
+            admin_stats = (await reply(api, ADMIN, "/stats")).plain
+            assert "4 articles" in admin_stats and "search index: 1 waiting" in admin_stats
             asked = scale.qabot("ask", LATE_Q)
             assert asked.returncode == 1 and "search is unavailable" in asked.stderr
             engine.start_indexing()  # as qabot serve does; it retries while Solr is down
