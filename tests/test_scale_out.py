@@ -357,6 +357,32 @@ async def test_questions_are_answered_with_one_solr_node_stopped(scale: Scale) -
         await nodes_back(scale.collection)
 
 
+@cluster
+async def test_an_article_added_through_one_replica_is_answered_by_another(scale: Scale) -> None:
+    """Two replicas (engines as qabot serve opens them, each running the indexer): an add
+    through one is searchable through the other within seconds; neither pushes it twice."""
+    one, two = await scale.engine(), await scale.engine()
+    try:
+        one.start_indexing()
+        two.start_indexing()
+        added = await one.add_text(LATE, "telegram:42")
+        assert added.status == "added" and added.article is not None
+        start = time.monotonic()
+
+        async def answered() -> Any:
+            answer = await two.ask(LATE_Q)
+            return answer if answer.verdict in ("sure", "closest") else None
+
+        answer = await until(answered, timeout=30)
+        assert answer.sources[0].title == "Glassworks reopens" and "May" in answer.quotes[0].text
+        assert time.monotonic() - start < 15
+        assert (await two.index_lag()).pending == 0  # type: ignore[union-attr]
+        assert await scale.solr_count() == added.article.passages
+    finally:
+        await one.close()
+        await two.close()
+
+
 # -- Solr down entirely ----------------------------------------------------------------------
 
 
