@@ -31,6 +31,7 @@ from telegram.ext import (
 )
 
 from bot import telegram_admin
+from bot.answer_memory import memory_for
 from bot.engine import Engine
 from bot.i18n import LANGUAGES, N_, Translations, translation
 from bot.render import more_html, render_html, sources_html, uncited_articles
@@ -45,6 +46,7 @@ from bot.telegram_state import (
     tr,
 )
 from bot.telegram_text import command_rest, escape
+from corpus.errors import QabotError
 from index.models import Answer, Source
 from index.search.languages import speaking
 from index.search.solr.client import SearchUnavailable
@@ -89,7 +91,10 @@ def build_application(settings: Settings, engine: Engine) -> App:
         )
     app = builder.build()
     app.bot_data["qabot"] = BotState(
-        engine, settings, QuestionLimiter(settings.questions_per_minute)
+        engine,
+        settings,
+        QuestionLimiter(settings.questions_per_minute),
+        memory_for(engine.store),  # on PostgreSQL, shared by the replicas
     )
     app.add_handler(CommandHandler(["start", "help"], help_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("ask", ask_command, filters=NEW_MESSAGES))
@@ -232,13 +237,17 @@ async def answer_question(
         return
     finally:
         typing.cancel()
-    key = st.remember(chat.id, answer)
+    try:
+        key: int | None = await st.remember(chat.id, answer)
+    except QabotError as e:  # the database that keeps answers does not answer
+        log.warning("an answer in chat %d goes without its buttons: %s", chat.id, e)
+        key = None
     await send_html(
         context.bot,
         chat.id,
         render_html(answer, t.gettext(ADD_HINT), t),
         message.message_id,
-        answer_buttons(key, answer, t),
+        None if key is None else answer_buttons(key, answer, t),
     )
 
 
@@ -270,7 +279,7 @@ def answer_buttons(key: int, answer: Answer, t: Translations) -> InlineKeyboardM
 async def sources_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Repeat the full sources of the last answer in this chat."""
     chat, t = update.effective_chat, tr(update)
-    answer = state(context).last_answer(chat.id) if chat else None
+    answer = await state(context).last_answer(chat.id) if chat else None
     if answer is None:
         await reply_html(
             update, context, t.gettext("I haven't answered anything in this chat yet.")
@@ -286,7 +295,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     t = tr(update)
     kind, _, key = query.data.partition(":")
-    answer = state(context).answers.get(int(key))
+    answer = await state(context).answer(int(key))
     if answer is None:
         await query.answer(t.gettext("That answer is too old. Please ask again."))
         return

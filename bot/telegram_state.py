@@ -7,7 +7,7 @@ import asyncio
 import datetime as dtm
 import logging
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes
 
+from bot.answer_memory import AnswerMemory, LocalAnswers
 from bot.engine import Engine
 from bot.i18n import Translations, for_user
 from bot.settings import Settings
@@ -33,8 +34,6 @@ from index.models import Answer
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 App = Application[Any, Any, Any, Any, Any, Any]
-
-KEEP_ANSWERS = 2000
 
 
 class QuestionLimiter:
@@ -67,27 +66,21 @@ class BotState:
     engine: Engine
     settings: Settings
     limiter: QuestionLimiter
-    answers: OrderedDict[int, Answer] = field(default_factory=OrderedDict)
-    last_in_chat: OrderedDict[int, int] = field(default_factory=OrderedDict)
+    # the answers kept for their buttons and /sources: this process's (the embedded
+    # default) or, on PostgreSQL, the database's, shared by replicas (bot.answer_memory)
+    memory: AnswerMemory = field(default_factory=LocalAnswers)
     background: set[asyncio.Task[None]] = field(default_factory=set)
-    _next_key: int = 0
 
-    def remember(self, chat_id: int, answer: Answer) -> int:
+    async def remember(self, chat_id: int, answer: Answer) -> int:
         """Keep an answer for its buttons and /sources; returns its key."""
-        self._next_key += 1
-        key = self._next_key
-        self.answers[key] = answer
-        self.last_in_chat[chat_id] = key
-        self.last_in_chat.move_to_end(chat_id)
-        while len(self.answers) > KEEP_ANSWERS:
-            self.answers.popitem(last=False)
-        while len(self.last_in_chat) > KEEP_ANSWERS:
-            self.last_in_chat.popitem(last=False)
-        return key
+        return await self.memory.remember(chat_id, answer)
 
-    def last_answer(self, chat_id: int) -> Answer | None:
-        key = self.last_in_chat.get(chat_id)
-        return None if key is None else self.answers.get(key)
+    async def answer(self, key: int) -> Answer | None:
+        """The answer kept under ``key``, if still kept."""
+        return await self.memory.get(key)
+
+    async def last_answer(self, chat_id: int) -> Answer | None:
+        return await self.memory.last(chat_id)
 
     def is_admin(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.admins

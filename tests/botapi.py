@@ -5,6 +5,11 @@ editMessageText, sendChatAction, answerCallbackQuery, setMyCommands, deleteWebho
 and file downloads), checks HTML like Telegram does (well-formed, allowed tags, at most 4,096
 UTF-16 units after entity parsing), and lets a test push updates, wait for what the bot
 sent and make one call fail with 429 "retry after".
+
+By default the bot fetches updates with getUpdates. With ``deliver_to`` set (a URL: a bot's
+webhook, or a load balancer in front of several), the server instead POSTs each pushed update
+there as Telegram does (JSON, the ``X-Telegram-Bot-Api-Secret-Token`` header), one at a time
+in order, again after a failure, and records each delivery (``deliveries``).
 """
 
 from __future__ import annotations
@@ -104,6 +109,23 @@ class Sent:
 
 
 @dataclass
+class Delivery:
+    """One update POSTed to the webhook (webhook mode): the last attempt's HTTP status (None:
+    no answer), and the replica that took it where a load balancer says (``X-Qabot-Replica``)."""
+
+    update_id: int
+    url: str
+    status: int | None = None
+    replica: str | None = None
+    attempts: int = 0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass
 class FakeBotApi:
     token: str = TOKEN
     updates: list[dict[str, Any]] = field(default_factory=list)
@@ -112,6 +134,10 @@ class FakeBotApi:
     failures: dict[str, list[ApiError]] = field(default_factory=dict)
     url: str = ""
     webhook: dict[str, Any] | None = None
+    deliver_to: str | None = None  # webhook mode: POST each pushed update here
+    secret_token: str | None = None  # sent with each delivery
+    deliveries: list[Delivery] = field(default_factory=list)
+    delivery_attempts: int = 5
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1)
@@ -119,6 +145,9 @@ class FakeBotApi:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._closing = False
+        self.last_update_id = 0
+        self._delivering = asyncio.Lock()  # one delivery at a time, in order (FIFO)
+        self._deliveries: set[asyncio.Task[None]] = set()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -139,6 +168,9 @@ class FakeBotApi:
 
     async def stop(self) -> None:
         self._closing = True
+        for task in list(self._deliveries):
+            task.cancel()
+        await asyncio.gather(*self._deliveries, return_exceptions=True)
         await self._notify()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -153,10 +185,50 @@ class FakeBotApi:
 
     def push(self, **update: Any) -> int:
         """Queue an update (``message=...``, ``callback_query=...``); returns its id."""
-        update_id = next(self._ids)
+        update_id = self.last_update_id = next(self._ids)
+        if self.deliver_to is not None:
+            task = asyncio.get_running_loop().create_task(
+                self._deliver({"update_id": update_id, **update}, self.deliver_to)
+            )
+            self._deliveries.add(task)
+            task.add_done_callback(self._deliveries.discard)
+            return update_id
         self.updates.append({"update_id": update_id, **update})
         asyncio.get_running_loop().create_task(self._notify())
         return update_id
+
+    async def _deliver(self, update: dict[str, Any], url: str) -> None:
+        """POST the update to the webhook as Telegram does, again (a little later) while
+        the answer is not 2xx; record the outcome."""
+        import aiohttp
+
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret_token or ""}
+        delivery = Delivery(update["update_id"], url)
+        async with self._delivering, aiohttp.ClientSession() as session:
+            for attempt in range(1, self.delivery_attempts + 1):
+                delivery.attempts = attempt
+                try:
+                    async with session.post(
+                        url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
+                    ) as response:
+                        delivery.status = response.status
+                        delivery.replica = response.headers.get("X-Qabot-Replica")
+                except (aiohttp.ClientError, TimeoutError) as e:
+                    delivery.status, delivery.error = None, repr(e)
+                if delivery.status is not None and 200 <= delivery.status < 300:
+                    break
+                await asyncio.sleep(0.2 * attempt)
+        self.deliveries.append(delivery)
+        await self._notify()
+
+    async def wait_delivered(self, update_id: int, timeout: float = 20.0) -> Delivery:
+        """The delivery of an update (webhook mode), once it is over."""
+
+        def found(calls: list[Sent]) -> Delivery | None:
+            return next((d for d in self.deliveries if d.update_id == update_id), None)
+
+        delivery: Delivery = await self.wait_for(found, timeout)
+        return delivery
 
     def message(
         self,
@@ -207,9 +279,9 @@ class FakeBotApi:
 
     def callback(
         self, message: dict[str, Any], data: str, user_id: int, language_code: str | None = None
-    ) -> None:
-        """Push a press of an inline button on a message the bot sent."""
-        self.push(
+    ) -> int:
+        """Push a press of an inline button on a message the bot sent; its update id."""
+        return self.push(
             callback_query={
                 "id": str(next(self._ids)),
                 "from": _user(user_id, language_code),

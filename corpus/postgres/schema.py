@@ -73,6 +73,20 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX index_queue_by_seq ON index_queue (seq);
     """,
+    # 2: the bot's remembered answers, shared by its replicas (what "More" and "Sources"
+    # show for an earlier answer, whichever replica the button press reaches): the Answer
+    # as JSON, keyed by a number unique across replicas, kept until it expires.
+    """
+    CREATE TABLE chat_answers (
+        key bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        chat_id bigint NOT NULL,
+        answer text NOT NULL,  -- JSON (text: a score may be infinite, which jsonb refuses)
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL
+    );
+    CREATE INDEX chat_answers_by_chat ON chat_answers (chat_id, key);
+    CREATE INDEX chat_answers_by_expiry ON chat_answers (expires_at);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

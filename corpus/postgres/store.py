@@ -578,6 +578,50 @@ class PostgresStore:
         """Queue every stored article for indexing (a rebuild); return how many were queued."""
         return await self._run(queue.queue_all, "articles not queued")
 
+    # -- the bot's remembered answers (bot.answer_memory), shared by its replicas ----------
+
+    async def remember_answer(self, chat_id: int, answer: str, keep_seconds: float) -> int:
+        """Keep an answer (JSON) of a chat for ``keep_seconds``; return its key, unique
+        across processes. A few expired answers are forgotten on the way."""
+
+        async def op(connection: asyncpg.Connection) -> int:
+            await connection.execute(
+                "DELETE FROM chat_answers WHERE key IN (SELECT key FROM chat_answers"
+                " WHERE expires_at < now() LIMIT 100)"
+            )
+            key = await connection.fetchval(
+                "INSERT INTO chat_answers (chat_id, answer, expires_at)"
+                " VALUES ($1, $2, now() + make_interval(secs => $3)) RETURNING key",
+                chat_id,
+                answer,
+                float(keep_seconds),
+            )
+            return int(key)
+
+        return await self._run(op, "the answer was not remembered")
+
+    async def remembered_answer(self, key: int) -> str | None:
+        """The answer (JSON) kept under ``key``, unless it expired."""
+        found = await self._run(
+            lambda c: c.fetchval(
+                "SELECT answer FROM chat_answers WHERE key = $1 AND expires_at > now()", key
+            ),
+            "the answer could not be read",
+        )
+        return None if found is None else str(found)
+
+    async def last_remembered_answer(self, chat_id: int) -> str | None:
+        """The latest answer (JSON) kept for the chat, unless it expired."""
+        found = await self._run(
+            lambda c: c.fetchval(
+                "SELECT answer FROM chat_answers WHERE chat_id = $1"
+                " AND expires_at > now() ORDER BY key DESC LIMIT 1",
+                chat_id,
+            ),
+            "the answer could not be read",
+        )
+        return None if found is None else str(found)
+
 
 async def _insert(
     connection: asyncpg.Connection, p: Prepared, added_by: str, added_at: str
