@@ -383,6 +383,78 @@ async def test_an_article_added_through_one_replica_is_answered_by_another(scale
         await two.close()
 
 
+@cluster
+async def test_a_postgresql_restart_during_adds_tells_which_articles_were_stored(
+    scale: Scale, tmp_path: Path
+) -> None:
+    """PostgreSQL stopped (as a crash would stop it) in the middle of a batch of adds: each
+    article is stored whole or not at all, its outcome says which, the adds after the restart
+    go through, and what was stored reaches Solr."""
+    from bot.scale import open_search
+    from corpus.postgres import PostgresStore
+    from index.search.retriever import RetrieverSettings
+
+    source = tmp_path / "batch.jsonl"
+    words = "harbour ferry orchard lighthouse market bakery bridge museum choir".split()
+    records = [
+        {
+            "title": f"Notice {n}",
+            "text": " ".join(
+                f"Notice {n} says the {words[(n + i) % len(words)]} opens at {i + 1} o'clock."
+                for i in range(40)
+            ),
+        }
+        for n in range(150)
+    ]
+    source.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    store = await PostgresStore.open(scale.db, reconnect_timeout=1.0)
+    retriever, indexer = await open_search(store, RetrieverSettings())
+    engine = Engine(store, retriever, EngineSettings(), indexer)
+    try:
+        seen: list[Any] = []
+        adding = asyncio.create_task(engine.add_source(str(source), "admin", seen.append))
+        while len(seen) < 3:
+            assert not adding.done()
+            await asyncio.sleep(0.01)
+        local_cluster("stop-pg")
+        try:
+            deadline = time.monotonic() + 60
+            while sum(o.status == "failed" for o in seen) < 2:
+                assert not adding.done() and time.monotonic() < deadline, seen
+                await asyncio.sleep(0.01)
+        finally:
+            local_cluster("start-pg")
+        outcomes = await asyncio.wait_for(adding, timeout=300)
+    finally:
+        await engine.close()
+    assert len(outcomes) == len(records)
+    failed = [o for o in outcomes if o.status == "failed"]
+    assert len(failed) >= 2 and outcomes[-1].status == "added"
+    for o in failed:
+        assert o.error is not None and "add it again once the database is back" in o.error
+    import asyncpg
+
+    connection = await asyncpg.connect(scale.db, timeout=60)
+    try:
+        rows = await connection.fetch(
+            "SELECT a.title, (SELECT count(*) FROM passages p WHERE p.article_id = a.id) AS n,"
+            " (SELECT count(*) FROM sentences s WHERE s.article_id = a.id) AS sentences"
+            " FROM articles a"
+        )
+    finally:
+        await connection.close()
+    stored = {r["title"]: (r["n"], r["sentences"]) for r in rows}
+    added = {o.article.title: o.article for o in outcomes if o.article is not None}
+    assert set(added) <= set(stored)
+    for title, article in added.items():
+        assert stored[title] == (article.passages, article.sentences), title
+    for o in failed:
+        title = f"Notice {int(o.name.rsplit(':', 1)[1]) - 1}"
+        if "was not stored" in (o.error or ""):
+            assert title not in stored, title
+    assert sum(n for n, _ in stored.values()) == await scale.solr_count()
+
+
 # -- Solr down entirely ----------------------------------------------------------------------
 
 
