@@ -273,6 +273,23 @@ async def test_articles_added_by_qabot_add_are_answered_by_qabot_ask(scale: Scal
 
 
 @cluster
+async def test_a_sqlite_store_with_search_on_solr(scale: Scale, tmp_path: Path) -> None:
+    """A SQLite file and QABOT_SOLR_URL: one process keeps the collection in step itself."""
+    db = str(tmp_path / "q.db")
+    assert scale.qabot("--db", db, "add", str(scale.folder)).returncode == 0
+    assert await scale.solr_count() == 3
+    answer = json.loads(scale.qabot("--db", db, "ask", "--json", LIGHTHOUSE_Q).stdout)
+    assert answered_from(answer, "Lighthouse repainted"), answer
+    stats = json.loads(scale.qabot("--db", db, "stats", "--json").stdout)
+    assert stats["articles"] == 3 and "index_lag" not in stats
+    lighthouse = answer["sources"][0]["article_id"]
+    assert scale.qabot("--db", db, "remove", str(lighthouse)).returncode == 0
+    again = json.loads(scale.qabot("--db", db, "ask", "--json", LIGHTHOUSE_Q).stdout)
+    assert lighthouse not in cited(again)
+    assert await scale.solr_count() == 2
+
+
+@cluster
 async def test_the_lag_shows_in_qabot_stats_and_reindex_drains_it(scale: Scale) -> None:
     from corpus.postgres import PostgresStore
     from tests.conftest import article
