@@ -312,11 +312,22 @@ class Engine:
 
     async def reindex(self) -> None:
         """Rebuild the search index from the stored articles. In the scale-out mode: queue
-        every article again and push the queue into Solr (``SearchUnavailable`` if Solr does
-        not answer: the records stay queued for any indexer)."""
+        every article again, push the queue into Solr (``SearchUnavailable`` if Solr does
+        not answer: the records stay queued for any indexer), then delete the passages of
+        articles Solr holds and the store does not (a deletion lost, a store replaced)."""
         if self.indexer is None:
             await self.retriever.reindex()
             return
+        from index.search.solr import documents
+
         await self.store.queue_all()  # type: ignore[attr-defined]
         await self.index_pending()
+        client = self._solr_client()
+        facet = {"ids": {"type": "terms", "field": "article_id", "limit": -1}}
+        body = await client.query({"query": "*:*", "limit": 0, "facet": facet})
+        held = {int(b["val"]) for b in body.get("facets", {}).get("ids", {}).get("buckets", [])}
+        orphans = sorted(held - set(await self.store.articles(held)))
+        if orphans:
+            await documents.delete_articles(client, orphans, commit_within_ms=None)
+            await documents.commit(client)
         await self.retriever.sync()  # the collection's facts, read again

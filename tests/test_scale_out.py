@@ -311,9 +311,27 @@ async def test_the_lag_shows_in_qabot_stats_and_reindex_drains_it(scale: Scale) 
     assert as_json["index_lag"]["pending"] == 2 and as_json["index_lag"]["oldest_seconds"] >= 1
     assert as_json["location"] == shown(DATABASE_URL) and "password" not in json.dumps(as_json)
     assert scale.ask(LATE_Q)["verdict"] == "none"  # not searchable yet
+    async with SolrClient(solr_settings(scale.collection)) as client:  # a lost deletion
+        await client.update(
+            [
+                {
+                    "id": "999999",
+                    "passage_id": 999999,
+                    "article_id": 424242,
+                    "terms": "glassworks mill lane museum",
+                    "text": "The glassworks closed for good.",
+                    "language": "en",
+                }
+            ],
+            commit="true",
+        )
+    assert await scale.solr_count() == 1
     reindexed = scale.qabot("reindex")
     assert reindexed.returncode == 0, reindexed.stderr
     assert "reindexed 2 passages" in reindexed.stdout
+    assert await scale.solr_article_ids() == {
+        a["id"] for a in json.loads(scale.qabot("list", "--json").stdout)
+    }
     assert scale.stats()["index_lag"]["pending"] == 0
     assert "search index: 0 waiting" in scale.qabot("status").stdout
     assert answered_from(scale.ask(LATE_Q), "Glassworks reopens")
