@@ -41,6 +41,11 @@ from test_scale_out import (
 )
 
 from bot.answer_memory import LocalAnswers, SharedAnswers, answer_from_json, answer_json
+from bot.engine import Engine, EngineSettings
+from bot.settings import Settings
+from bot.telegram import build_application
+from bot.telegram_state import App
+from corpus.postgres.errors import StoreUnavailable
 from index.models import Answer, Quote, Source
 
 TEMPLATE = ROOT / "cluster" / "nginx" / "qabot.conf"
@@ -103,6 +108,91 @@ async def test_an_answer_kept_by_one_replica_is_read_by_another(scale: Scale) ->
         gone = await brief.remember(6, an_answer("brief"))
         await asyncio.sleep(0.5)
         assert await second.get(gone) is None and await second.last(6) is None
+
+
+class FakeSharedStore:
+    """The database's side of ``SharedAnswers``, in memory: JSON strings, as stored."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, tuple[int, str]] = {}
+        self.down = False
+
+    async def remember_answer(self, chat_id: int, answer: str, keep_seconds: float) -> int:
+        if self.down:
+            raise StoreUnavailable("the article database at test does not answer")
+        key = len(self.rows) + 1
+        self.rows[key] = (chat_id, answer)
+        return key
+
+    async def remembered_answer(self, key: int) -> str | None:
+        row = self.rows.get(key)
+        return None if row is None else row[1]
+
+    async def last_remembered_answer(self, chat_id: int) -> str | None:
+        mine = [key for key, (chat, _) in self.rows.items() if chat == chat_id]
+        return self.rows[max(mine)][1] if mine else None
+
+
+async def test_bots_sharing_answers_serve_each_others_buttons(tmp_path: Path) -> None:
+    """Two bots (as two replicas) with one shared answer memory, each behind its own webhook:
+    "More" and /sources on an answer one gave are served by the other; with the memory's
+    database away, an answer goes out without buttons. No cluster needed."""
+    shared = FakeSharedStore()
+    engine = await Engine.open(tmp_path / "qabot.db", EngineSettings.from_env())
+    api = FakeBotApi(secret_token=SECRET)
+    await api.start()
+    apps: list[App] = []
+    ports = [free_port(), free_port()]
+    try:
+        assert (await engine.add_text(LATE, "test")).status == "added"
+        for port in ports:
+            settings = Settings(
+                token=TOKEN,
+                admins=frozenset({ADMIN}),
+                bot_api_url=api.url,
+                webhook_url=WEBHOOK_URL,
+                listen=("127.0.0.1", port),
+                secret_token=SECRET,
+            )
+            app = build_application(settings, engine)
+            assert isinstance(app.bot_data["qabot"].memory, LocalAnswers)  # SQLite: its own
+            app.bot_data["qabot"].memory = SharedAnswers(shared)
+            await app.initialize()
+            apps.append(app)
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_webhook(
+                listen="127.0.0.1",
+                port=port,
+                url_path="telegram",
+                webhook_url=WEBHOOK_URL,
+                secret_token=SECRET,
+            )
+        urls = [f"http://127.0.0.1:{p}/telegram" for p in ports]
+        api.deliver_to = urls[0]
+        answer, _ = await say(api, 8, LATE_Q)
+        assert "first of May" in answer.plain
+        keys = buttons(answer)
+        replies = []
+        for url in urls:
+            api.deliver_to = url
+            sent, _ = await press(api, answer, keys["More"])
+            replies.append(sent.plain)
+        assert replies[0] == replies[1] and "glassblowers" in replies[0]
+        sources, _ = await say(api, 8, "/sources")  # to the second bot
+        assert "Glassworks reopens" in sources.plain
+        shared.down = True
+        unbuttoned, _ = await say(api, 9, LATE_Q)
+        assert "first of May" in unbuttoned.plain and not buttons(unbuttoned)
+    finally:
+        for app in apps:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+        await api.stop()
+        await engine.close()
 
 
 # -- two replicas behind nginx --------------------------------------------------------------
