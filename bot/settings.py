@@ -38,7 +38,8 @@ class SettingsError(QabotError):
 class Settings:
     token: str = field(repr=False)
     admins: frozenset[int] = frozenset()
-    db: Path | str | None = None  # a SQLite file or a postgresql:// URL
+    # a SQLite file or a postgresql:// URL, whose password no repr shows
+    db: Path | str | None = field(default=None, repr=False)
     bot_api_url: str | None = None
     questions_per_minute: int = 12
     webhook_url: str | None = None

@@ -603,6 +603,8 @@ def test_help_never_shows_the_databases_password(monkeypatch: pytest.MonkeyPatch
     assert "hunter2" not in text and "postgresql://qabot@db.example.org/qabot" in text
     settings = Settings.from_env(env={"TELEGRAM_BOT_TOKEN": TOKEN, "QABOT_DB": "postgres://h/d"})
     assert settings.db == "postgres://h/d"
+    secret = "postgresql://qabot:hunter2@db.example.org/qabot"
+    assert "hunter2" not in repr(settings.with_options(db=secret))
 
 
 def test_qabot_solr_is_a_command() -> None:
