@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,20 +24,7 @@ import httpx
 import pytest
 
 from index.search.retriever import RetrieverSettings
-
-SOLR_URLS = [u.rstrip("/") for u in os.environ.get("QABOT_SOLR_URL", "").split(",") if u]
-COLLECTION = os.environ.get("QABOT_SOLR_COLLECTION", "")
-DATABASE_URL = os.environ.get("QABOT_DATABASE_URL", "")
-MISSING = [
-    name
-    for name, value in (
-        ("QABOT_SOLR_URL", SOLR_URLS),
-        ("QABOT_SOLR_COLLECTION", COLLECTION),
-        ("QABOT_DATABASE_URL", DATABASE_URL),
-    )
-    if not value
-]
-REQUIRED = os.environ.get("QABOT_CLUSTER_REQUIRED", "") not in ("", "0")
+from tests.cluster_env import COLLECTION, DATABASE_URL, MISSING, REQUIRED, SOLR_URLS
 
 if MISSING and REQUIRED:
     pytest.fail(

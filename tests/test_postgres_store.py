@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import os
 import re
 import socket
 import subprocess
@@ -22,17 +21,16 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from corpus.interface import ArticleStore, open_store
 from corpus.models import Prepared
 from corpus.store import Store
+from tests.cluster_env import DATABASE_URL, REQUIRED, pg_admin, with_schema
 from tests.conftest import article
 
-DATABASE_URL = os.environ.get("QABOT_DATABASE_URL", "")
-REQUIRED = os.environ.get("QABOT_CLUSTER_REQUIRED", "") not in ("", "0")
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTER = ROOT / "scripts" / "local-cluster"
 
@@ -64,41 +62,15 @@ GERMAN = article(
 )
 
 
-def with_schema(url: str, schema: str) -> str:
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "search_path"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("search_path", schema)])))
-
-
-async def admin(sql: str, timeout: float = 60) -> None:
-    """Run a statement on the URL's database, waiting for it to answer (after a restart)."""
-    import asyncpg
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            connection = await asyncpg.connect(DATABASE_URL, timeout=10)
-        except (OSError, asyncpg.PostgresError):
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.2)
-            continue
-        try:
-            await connection.execute(sql)
-            return
-        finally:
-            await connection.close()
-
-
 @pytest.fixture
 async def pg_url() -> AsyncIterator[str]:
     """The URL of a fresh, empty schema, dropped after the test."""
     schema = f"qabot_test_{uuid.uuid4().hex[:12]}"
-    await admin(f'CREATE SCHEMA "{schema}"')
+    await pg_admin(f'CREATE SCHEMA "{schema}"')
     try:
         yield with_schema(DATABASE_URL, schema)
     finally:
-        await admin(f'DROP SCHEMA "{schema}" CASCADE')
+        await pg_admin(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 async def open_pg(url: str, **options: Any) -> Any:
@@ -342,7 +314,7 @@ async def test_a_schema_from_a_newer_qabot_is_refused(pg_url: str) -> None:
     from corpus.postgres.schema import SCHEMA_VERSION, SchemaError
 
     await (await open_pg(pg_url)).close()
-    await admin(
+    await pg_admin(
         f"INSERT INTO {urlsplit(pg_url).query.split('=')[1]}.schema_history (version, applied_by)"
         f" VALUES ({SCHEMA_VERSION + 1}, 'future')"
     )

@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 from botapi import TOKEN, FakeBotApi, Sent
@@ -35,23 +34,19 @@ from bot.settings import Settings
 from bot.telegram import build_application
 from corpus.postgres.errors import StoreUnavailable
 from index.search.solr import admin
-from index.search.solr.client import SearchUnavailable, SolrClient, SolrSettings, parse_urls
+from index.search.solr.client import SearchUnavailable, SolrClient, SolrSettings
+from tests.cluster_env import (
+    COLLECTION,
+    DATABASE_URL,
+    MISSING,
+    REQUIRED,
+    SOLR_URLS,
+    pg_admin,
+    with_schema,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CLUSTER = ROOT / "scripts" / "local-cluster"
-SOLR_URLS = parse_urls(os.environ.get("QABOT_SOLR_URL", ""))
-COLLECTION = os.environ.get("QABOT_SOLR_COLLECTION", "")
-DATABASE_URL = os.environ.get("QABOT_DATABASE_URL", "")
-MISSING = [
-    name
-    for name, value in (
-        ("QABOT_SOLR_URL", SOLR_URLS),
-        ("QABOT_SOLR_COLLECTION", COLLECTION),
-        ("QABOT_DATABASE_URL", DATABASE_URL),
-    )
-    if not value
-]
-REQUIRED = os.environ.get("QABOT_CLUSTER_REQUIRED", "") not in ("", "0")
 
 if MISSING and REQUIRED:
     pytest.fail(
@@ -92,31 +87,6 @@ LATE_Q = "When does the glassworks on Mill Lane reopen as a museum?"
 
 
 # -- the cluster: a schema and a collection of each test's own ---------------------------------
-
-
-def with_schema(url: str, schema: str) -> str:
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "search_path"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("search_path", schema)])))
-
-
-async def pg_admin(sql: str, timeout: float = 60) -> None:
-    import asyncpg
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            connection = await asyncpg.connect(DATABASE_URL, timeout=10)
-        except (OSError, asyncpg.PostgresError):
-            if time.monotonic() > deadline:
-                raise
-            await asyncio.sleep(0.2)
-            continue
-        try:
-            await connection.execute(sql)
-            return
-        finally:
-            await connection.close()
 
 
 def solr_settings(collection: str) -> SolrSettings:
