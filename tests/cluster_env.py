@@ -47,7 +47,7 @@ async def pg_admin(sql: str, timeout: float = 60) -> None:
             await asyncio.sleep(0.2)
             continue
         try:
-            await connection.execute(sql)
+            await connection.execute(sql, timeout=timeout)
             return
         finally:
             await connection.close()

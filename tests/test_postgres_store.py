@@ -11,13 +11,14 @@ The restart test stops and starts that PostgreSQL with scripts/local-cluster.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import multiprocessing
 import re
 import socket
 import subprocess
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -336,8 +337,27 @@ async def cluster(command: str) -> None:
     process = await asyncio.create_subprocess_exec(
         str(CLUSTER), command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
-    out, _ = await process.communicate()
+    out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
     assert process.returncode == 0, f"scripts/local-cluster {command}: {out.decode()}"
+
+
+async def as_awaited(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+async def within(
+    seconds: float, what: str, task: asyncio.Task[None], condition: Callable[[], Any]
+) -> None:
+    """Wait until ``condition()`` (a value or an awaitable) holds; fail, rather than hang,
+    when ``task`` ends first or ``seconds`` pass."""
+    deadline = time.monotonic() + seconds
+    while not await as_awaited(condition()):
+        if task.done():
+            task.result()
+            pytest.fail(f"the adds ended before {what}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {seconds} s for {what}")
+        await asyncio.sleep(0.01)
 
 
 async def test_an_add_interrupted_by_a_restart_is_complete_or_absent(pg_url: str) -> None:
@@ -356,8 +376,8 @@ async def test_an_add_interrupted_by_a_restart_is_complete_or_absent(pg_url: str
     outcomes: dict[str, Any] = {}
     async with await open_pg(pg_url, reconnect_timeout=1.0) as store:
 
-        async def add_all() -> None:
-            for p in prepared:
+        async def add_all(articles: list[Prepared]) -> None:
+            for p in articles:
                 try:
                     outcomes[p.title] = await store.add(p, "tester")
                 except StoreUnavailable as e:
@@ -366,28 +386,33 @@ async def test_an_add_interrupted_by_a_restart_is_complete_or_absent(pg_url: str
         def failures() -> list[StoreUnavailable]:
             return [o for o in outcomes.values() if isinstance(o, StoreUnavailable)]
 
-        adding = asyncio.create_task(add_all())
+        await add_all(prepared[:1])
+        # Make sure an add is inside its transaction when PostgreSQL stops: hold the writers'
+        # turn before the adds start, and stop PostgreSQL once the next add waits for it.
         blocker = await asyncio.wait_for(asyncpg.connect(pg_url), timeout=30)
+        # pg_stat_activity is read once per transaction: the watcher asks outside the
+        # blocker's, or it would never see the add start waiting
+        watcher = await asyncio.wait_for(asyncpg.connect(pg_url), timeout=30)
+        await blocker.execute("BEGIN")
+        await blocker.execute("UPDATE counters SET value = value WHERE name = 'generation'")
+        adding = asyncio.create_task(add_all(prepared[1:]))
+        interrupted = prepared[1].title
         try:
-            while len(outcomes) < 2:
-                await asyncio.sleep(0.01)
-            # Make sure an add is inside its transaction when PostgreSQL stops: hold the
-            # writers' turn, and stop it once an add waits for the turn.
-            await blocker.execute("BEGIN")
-            await blocker.execute("UPDATE counters SET value = value WHERE name = 'generation'")
-            while not await blocker.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                " AND datname = current_database() AND pid <> pg_backend_pid()"
-                " AND query LIKE 'UPDATE counters SET value = value + 1%'"
-            ):
-                await asyncio.sleep(0.01)
-            interrupted = prepared[len(outcomes)].title
+            await within(
+                60,
+                "an add to wait for the writers' turn",
+                adding,
+                lambda: watcher.fetchval(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
+                    " AND query LIKE 'UPDATE counters SET value = value + 1%'"
+                ),
+            )
             await cluster("stop-pg")  # at once, as a crash would
-            deadline = time.monotonic() + 60
-            while len(failures()) < 2 and not adding.done() and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
+            await within(60, "two adds to fail", adding, lambda: len(failures()) >= 2)
         finally:
             blocker.terminate()
+            watcher.terminate()
             await cluster("start-pg")
         await asyncio.wait_for(adding, timeout=120)
         # the adds after the restart went through on the same store
