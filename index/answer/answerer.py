@@ -38,6 +38,7 @@ from index.answer.span import short_answer
 from index.models import CLOSEST, NONE, SURE, Answer, Hit
 from index.search import bm25
 from index.search.interface import SearchBackend
+from index.search.languages import ENGLISH, question_language
 
 MODEL = Path(__file__).with_name("model")
 CLOSEST_QUOTES = 2  # a closest reply quotes the one or two nearest sentences
@@ -126,7 +127,8 @@ class Answerer:
         hits = await self.retriever.search(question, self.settings.passages, whole=whole)
         self._know_terms(hits)
         terms = self.terms(question)
-        query = Query.of(question, self.terms, self.retriever.idf(terms), self._top_idf())
+        language = question_language() or ENGLISH
+        query = Query.of(question, self.terms, self.retriever.idf(terms), self._top_idf(), language)
         cands = candidates(hits)
         rows = features(query, cands, hits, self.terms) if cands else []
         return query, hits, cands, rows
@@ -198,7 +200,7 @@ class Answerer:
         span = None
         if verdict == SURE:
             q = ranked.query
-            span = short_answer(best.sentence.text, q.kind, q.terms, self.terms, q.text)
+            span = short_answer(best.sentence.text, q.kind, q.terms, self.terms, q.text, q.language)
         sources = cite.sources(ranked.hits, list(dict.fromkeys(c.hit.article_id for c in chosen)))
         return Answer(
             question=question,

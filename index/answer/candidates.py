@@ -26,10 +26,16 @@ class Query:
     bigrams: frozenset[tuple[str, str]]
     kind: str
     focus: focus.Focus
+    language: str = "en"
 
     @classmethod
     def of(
-        cls, question: str, analyze: Callable[[str], list[str]], idf: dict[str, float], top: float
+        cls,
+        question: str,
+        analyze: Callable[[str], list[str]],
+        idf: dict[str, float],
+        top: float,
+        language: str = "en",
     ) -> Query:
         terms = analyze(question)
         weights = {t: idf.get(t, top) for t in terms}
@@ -43,8 +49,9 @@ class Query:
             total_idf=sum(weights.values()) or 1.0,
             missing_idf=missing,
             bigrams=frozenset(itertools.pairwise(terms)),
-            kind=qtype.question_type(question),
+            kind=qtype.question_type(question, language),
             focus=focus.Focus.of(question, analyze),
+            language=language,
         )
 
 

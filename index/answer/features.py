@@ -173,7 +173,8 @@ def _answer_type(query: Query, text: str, found: set[str], analyze: Analyze) -> 
     kind = query.kind
     typed, near = 0.0, 0.0
     if kind != qtype.OTHER:
-        new_spans = [s for s in qtype.spans(text, kind) if is_new(s.text, query.terms, analyze)]
+        typed_spans = qtype.spans(text, kind, query.language)
+        new_spans = [s for s in typed_spans if is_new(s.text, query.terms, analyze)]
         typed = 1.0 if new_spans else 0.0
         if new_spans and found:
             near = _nearness(text, new_spans, query.terms, analyze)

@@ -1,9 +1,10 @@
 """Question and answer types: what kind of fact a question asks for, and where a sentence has one.
 
-The cues are plain English patterns, nothing learned: "who" wants a name, "when" or
+The cues are plain patterns, nothing learned. English's are here: "who" wants a name, "when" or
 "what year" a date, "how many", "how much" or "what is the price" a number, "where" a
-place. A sentence offers an answer of that type when it holds such a span that the
-question does not.
+place. Other languages' are in ``index.answer.cues``; each function takes the language of
+the question (ISO 639-1), English by default. A sentence offers an answer of that type when
+it holds such a span that the question does not.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from index.answer.cues import CUES, Cues
 from index.answer.words import upper_class
 
 PERSON, DATE, NUMBER, PLACE, OTHER = "person", "date", "number", "place", "other"
@@ -126,8 +128,10 @@ class Span:
     text: str
 
 
-def question_type(question: str) -> str:
+def question_type(question: str, language: str = "en") -> str:
     """The kind of answer a question wants: person, date, number, place or other."""
+    if language in CUES:
+        return CUES[language].kind(question)
     q = " " + " ".join(question.lower().replace("?", " ").split()) + " "
     if re.search(r"\bhow (?:many|much|long|old|far|large|big|tall|high|deep|wide|often|fast)\b", q):
         return NUMBER
@@ -181,10 +185,12 @@ _AFTER_NUMBER = re.compile(rf"^[\s-]*(?:{_UNIT_OF_TIME}|(?P<money>{_CURRENCY_WOR
 _CURRENCY_SIGN = re.compile(r"[$£€¥]")
 
 
-def number_kind(question: str) -> str:
+def number_kind(question: str, language: str = "en") -> str:
     """For a number question, which number it wants: a duration ("how long will it be
     shut?"), a sum of money ("how much does it cost?"), a count ("how many staff?"), or
     any ("")."""
+    if language in CUES:
+        return CUES[language].number_kind(question)
     q = " ".join(question.lower().replace("?", " ").split())
     if re.search(r"\bhow long\b(?! ago)", q):
         return DURATION
@@ -201,10 +207,12 @@ def number_kind(question: str) -> str:
     return ""
 
 
-def number_spans(text: str, want: str) -> list[Span]:
+def number_spans(text: str, want: str, language: str = "en") -> list[Span]:
     """The number spans of ``text`` that fit ``want`` (``number_kind``), a unit of time or a
     currency word after the number taken into the span; numbers inside a date ("June 2",
     "2024") are no count, sum or duration."""
+    if language in CUES:
+        return _cued_numbers(CUES[language], text, want)
     dates = [(m.start(), m.end()) for m in _DATE.finditer(text)]
     out = []
     for s in spans(text, NUMBER):
@@ -226,8 +234,10 @@ def number_spans(text: str, want: str) -> list[Span]:
     return out
 
 
-def spans(text: str, kind: str) -> list[Span]:
+def spans(text: str, kind: str, language: str = "en") -> list[Span]:
     """The spans of ``text`` that could answer a question of this kind, in order."""
+    if language in CUES:
+        return _cued_spans(CUES[language], text, kind)
     if kind == DATE:
         found = [Span(m.start(), m.end(), m.group()) for m in _DATE.finditer(text)]
     elif kind == NUMBER:
@@ -242,6 +252,30 @@ def spans(text: str, kind: str) -> list[Span]:
     else:
         found = []
     return found
+
+
+def _cued_spans(cues: Cues, text: str, kind: str) -> list[Span]:
+    if kind == DATE:
+        return [Span(m.start(), m.end(), m.group()) for m in cues.date_pattern.finditer(text)]
+    if kind == NUMBER:
+        return [Span(m.start(), m.end(), m.group()) for m in cues.number_pattern.finditer(text)]
+    if kind in (PERSON, PLACE) and cues.cased:
+        names = [s for s in _names(text) if not cues.date_pattern.fullmatch(s.text)]
+        if kind == PERSON:
+            return names
+        lead = re.compile(cues.place_lead, re.IGNORECASE)
+        return [s for s in names if lead.search(text[max(0, s.start - 20) : s.start])]
+    return []
+
+
+def _cued_numbers(cues: Cues, text: str, want: str) -> list[Span]:
+    """A language's counts: its numbers outside its dates. Its units and currencies are not
+    known, so it offers no duration or sum as a short answer."""
+    if want in (DURATION, MONEY):
+        return []
+    dates = [(m.start(), m.end()) for m in cues.date_pattern.finditer(text)]
+    numbers = _cued_spans(cues, text, NUMBER)
+    return [s for s in numbers if not any(a <= s.start and s.end <= b for a, b in dates)]
 
 
 def _with_frequencies(text: str, numbers: list[Span]) -> list[Span]:

@@ -15,6 +15,7 @@ def short_answer(
     question: frozenset[str],
     analyze: Callable[[str], list[str]],
     asked: str = "",
+    language: str = "en",
 ) -> Span | None:
     """The typed span of ``text`` absent from the question and nearest to the words it shares.
 
@@ -27,9 +28,9 @@ def short_answer(
     if kind == qtype.OTHER:
         return None
     if kind == qtype.NUMBER:
-        typed = qtype.number_spans(text, qtype.number_kind(asked))
+        typed = qtype.number_spans(text, qtype.number_kind(asked, language), language)
     else:
-        typed = qtype.spans(text, kind)
+        typed = qtype.spans(text, kind, language)
     found = [s for s in typed if is_new(s.text, question, analyze)]
     if kind == qtype.PERSON:  # "Only …", "Riverside …": a lone first word is rarely a name
         found = [s for s in found if " " in s.text] or [s for s in found if s.start > 0]
