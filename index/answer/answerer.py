@@ -29,6 +29,8 @@ from corpus.models import Sentence
 from index.answer import cite, names, reply
 from index.answer.candidates import Candidate, Query, candidates
 from index.answer.confidence import evidence
+from index.answer.families import OTHER as OTHER_FAMILY
+from index.answer.families import family_of
 from index.answer.features import NAMES, features, leans_back
 from index.answer.fitted import FITTED, fitted
 from index.answer.memo import Terms
@@ -218,12 +220,28 @@ class Answerer:
 
     def verdict(self, ranked: Ranked, confidence: float) -> str:
         """Sure above the fitted threshold (and with the question's terms covered), closest
-        above the lower one, else none."""
+        above the lower one, else none; both for the question's language family."""
         if not ranked.candidates:
             return NONE
-        if confidence >= self.threshold and self.covers(ranked):
+        sure, closest = self.thresholds(ranked.query.language)
+        if confidence >= sure and self.covers(ranked):
             return SURE
-        return CLOSEST if confidence >= self.closest else NONE
+        return CLOSEST if confidence >= closest else NONE
+
+    def thresholds(self, language: str) -> tuple[float, float]:
+        """The sure and closest thresholds for a question in ``language``: those set in the
+        settings for every language; else those fitted for its family; else, for a script no
+        family holds, the strictest sure threshold fitted, and English's closest one."""
+        fitted = self.mode.families
+        family = family_of(language)
+        if self.settings.threshold is not None or self.settings.closest is not None:
+            return self.threshold, self.closest
+        if family in fitted:
+            t = fitted[family]
+            return t.threshold, min(t.threshold, t.closest)
+        if family == OTHER_FAMILY and fitted:
+            return max(self.threshold, *(t.threshold for t in fitted.values())), self.closest
+        return self.threshold, self.closest
 
     def bears(self, ranked: Ranked, i: int) -> bool:
         """Whether candidate ``i`` bears on the question on its own evidence: the reranker

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +21,20 @@ CLOSEST_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The verdict's two thresholds for one language family: sure from ``threshold``,
+    closest from ``closest``."""
+
+    threshold: float
+    closest: float
+
+
+@dataclass(frozen=True, slots=True)
 class Mode:
     """What was fitted for one way of scoring: the confidence, the reply, and the share of the
     question's weight the best sentence must hold to be quoted; for the reranking mode also
-    the weight of the reranker's logit and how many candidates it reads."""
+    the weight of the reranker's logit and how many candidates it reads, and the thresholds
+    fitted for language families other than English (``index.answer.families``)."""
 
     confidence: Confidence
     reply: Reply
@@ -32,6 +42,7 @@ class Mode:
     weight: float = 0.0
     top: int = 0
     reported_on: tuple[str, ...] = ()
+    families: dict[str, Thresholds] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +68,10 @@ class Fitted:
                 float(d.get("weight", 0.0)),
                 int(d.get("top", 0)),
                 tuple(d.get("reported_on", ())),
+                {
+                    family: Thresholds(float(t["threshold"]), float(t["closest"]))
+                    for family, t in d.get("families", {}).items()
+                },
             )
 
         rerank = mode(data["rerank"]) if "rerank" in data else None
