@@ -34,3 +34,11 @@ def test_a_full_memo_starts_afresh_and_keeps_answering() -> None:
     for text in ("a", "b", "c", "a"):
         assert terms(text) == [text]
     assert analyze.calls == ["a", "b", "c", "a"]
+
+
+def test_a_texts_words_are_analyzed_once_each_in_order() -> None:
+    analyze = Counting()
+    terms = Terms(analyze)
+    assert terms.of_words("Ferry, sails!") == (("ferry",), ("sails",))
+    assert terms.of_words("Ferry, sails!") == (("ferry",), ("sails",))
+    assert analyze.calls == ["Ferry", "sails"]

@@ -16,6 +16,7 @@ import numpy as np
 
 from index.answer import focus, qtype
 from index.answer.candidates import Candidate, Query
+from index.answer.memo import word_terms
 from index.answer.words import is_new, word_spans, words
 from index.models import Hit
 
@@ -236,7 +237,11 @@ def _nearness(
     analyze: Analyze,
 ) -> float:
     """1 / (1 + words between a typed span and the nearest question word of the sentence)."""
-    anchors = [start for start, _, w in word_spans(text) if set(analyze(w)) & question]
+    anchors = [
+        start
+        for (start, _, _), terms in zip(word_spans(text), word_terms(analyze, text), strict=True)
+        if not question.isdisjoint(terms)
+    ]
     if not anchors:
         return 0.0
     best = min(len(words(text[min(a, s.start) : max(a, s.end)])) for a in anchors for s in spans)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from index.answer.memo import word_terms
 from index.answer.words import is_name, names, words
 from index.search.stopwords import ENGLISH
 
@@ -52,7 +53,7 @@ def facts(
     count = float(len({found[i] for i in new}))
     if focus.term is None:
         return 0.0, 0.0, count
-    at = [i for i, w in enumerate(found) if focus.term in analyze(w)]
+    at = [i for i, terms in enumerate(word_terms(analyze, text)) if focus.term in terms]
     if not at:
         return 0.0, 0.0, count
     near = [j for j in new if j not in at]
