@@ -176,3 +176,13 @@ def test_unseen_without_such_articles_is_a_clear_error(tmp_path: Path) -> None:
     argv = ["--articles", str(articles), "--questions", str(questions), "--unseen"]
     with pytest.raises(SystemExit, match="no model saw"):
         main(parser.parse_args(argv))
+
+
+def test_some_quote_right_counts_every_quote_of_a_sure_or_closest_reply(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    articles, questions = write_data(tmp_path)
+    report = run(["--articles", str(articles), "--questions", str(questions), "--json"], capsys)
+    assert isinstance(report["quoted_acc"], float) and isinstance(report["helped"], float)
+    assert report["helped"] <= report["quoted_acc"] <= 1.0
+    assert report["quoted_acc"] > 0.5

@@ -20,6 +20,7 @@ def plain_words(text: str) -> list[str]:
         ("In welchem Jahr endete der Krieg?", "de", qtype.DATE),
         ("Wie viele Einwohner hat die Stadt?", "de", qtype.NUMBER),
         ("Wer leitet den Markt?", "de", qtype.PERSON),
+        ("Welcher Forscher fand das Element?", "de", qtype.PERSON),
         ("Wo liegt das Museum?", "de", qtype.PLACE),
         ("Когда открылся музей?", "ru", qtype.DATE),
         ("Сколько человек живёт в городе?", "ru", qtype.NUMBER),

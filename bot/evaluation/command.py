@@ -64,6 +64,7 @@ class Outcome:
     ranked_best: str | None = None
     verdict: str = NONE
     first: str | None = None  # the best-ranked quote of a sure or a closest reply
+    quoted: tuple[str, ...] = ()  # every quote of a sure or a closest reply
 
 
 @dataclass(slots=True)
@@ -124,8 +125,8 @@ class Tally:
     def verdicts(self, n: int) -> dict[str, Any]:
         """How often each verdict came on the answerable questions; how often a sure reply's
         first quote holds the answer (``sure_right``); how often a sure or closest one's does
-        (``helped``); the short answers shown (only sure replies show one) and their exact
-        match and F1 where shown."""
+        (``helped``), and any of its quotes (``quoted_acc``); the short answers shown (only
+        sure replies show one) and their exact match and F1 where shown."""
         if not self.has_short:
             return {}
         sure = [(q, o) for q, o in self.rows if o.verdict == SURE]
@@ -134,6 +135,12 @@ class Tally:
             "verdicts": verdict_rates([o for _, o in self.rows]),
             "sure_right": sum(holds(q, o) for q, o in sure) / (len(sure) or 1),
             "helped": sum(holds(q, o) for q, o in self.rows if o.verdict != NONE) / n,
+            "quoted_acc": sum(
+                any(contains(s, q.answers) for s in o.quoted)
+                for q, o in self.rows
+                if o.verdict != NONE
+            )
+            / n,
             "short_answer_shown": len(shown) / n,
             "short_answer_em_shown": sum(
                 exact_match(o.short_answer or "", q.answers) for q, o in shown
@@ -258,6 +265,7 @@ def answer_outcome(answer: Answer, passages: list[str]) -> Outcome:
         ranked_best=ranked,
         verdict=answer.verdict,
         first=first,
+        quoted=tuple(q.text for q in answer.quotes),
     )
 
 

@@ -85,11 +85,12 @@ GERMAN = Cues(
         ),
         (
             PERSON,
-            r"\b(?:wer|wem|wen|wessen)\b"
+            r"\b(?:wer|wem|wen|wessen)\b|\bwie (?:heißt|hieß|heißen|hießen|lautet|lautete)\b"
             r"|\b(?:welche[rmsn]?|was für eine?[rmsn]?) (?:person|mann|frau|personen|gruppe"
             r"|firma|unternehmen|organisation|mannschaft|präsident|könig|königin|anführer"
-            r"|autor|künstler|komponist|wissenschaftler|architekt|spieler|band|regisseur"
-            r"|schriftsteller|kaiser|papst|herrscher|familie)\b",
+            r"|autor|künstler|komponist|wissenschaftler|forscher|erfinder|entdecker|gründer"
+            r"|architekt|spieler|trainer|band|regisseur|schriftsteller|dichter|maler|politiker"
+            r"|kanzler|minister|kaiser|papst|herrscher|familie)\b",
         ),
     ),
     numbers=(
@@ -134,9 +135,11 @@ RUSSIAN = Cues(
         (
             PERSON,
             r"\b(?:кто|кого|кому|кем|чей|чья|чьё|чье|чьи)\b|\bкак (?:зовут|звали)\b"
+            r"|\bкак (?:называется|назывался|называлась|называлось|называются|назывались)\b"
             r"|\bкак(?:ой|ая|ое|ие|ого|ую) (?:человек|люди|компания|компании|организация|группа"
             r"|команда|президент|король|королева|лидер|автор|художник|композитор|учёный|ученый"
-            r"|архитектор|игрок|режиссёр|режиссер|писатель|император|папа|правитель|семья)\b",
+            r"|исследователь|изобретатель|основатель|архитектор|игрок|тренер|режиссёр|режиссер"
+            r"|писатель|поэт|политик|министр|император|папа|правитель|семья)\b",
         ),
     ),
     numbers=(
