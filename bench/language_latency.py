@@ -34,13 +34,17 @@ XQUAD = Path(__file__).resolve().parents[2] / "shared" / "eval" / "xquad"
 
 
 def cpu_name() -> str:
+    """The CPU's model name, and whether it has AVX-512 VNNI (the reranker's int8 fast path)."""
+    name, vnni = platform.processor() or platform.machine(), False
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+                name = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                vnni = "avx512_vnni" in line.split()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return f"{name} ({'with' if vnni else 'without'} AVX-512 VNNI)"
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
